@@ -1,0 +1,79 @@
+#pragma once
+
+#include "httpexchange.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+#include <QTcpServer>
+
+#include <functional>
+
+namespace cachette::http {
+
+class HttpConnection;
+
+struct ServerLimits
+{
+    qsizetype maxHeaderBytes = 64 * 1024;         // larger → 431
+    qsizetype maxBodyBytes = 32 * 1024 * 1024;    // larger → 413
+    int idleTimeoutMs = 60'000;                   // idle keep-alive connections are closed
+    int maxConnections = 512;                     // beyond → 503 and close
+};
+
+// Who may talk to the proxy. A proxy on loopback is reachable from every web page the user opens,
+// so it answers only loopback Host names (DNS rebinding) and refuses browser Origins unless allowed.
+// Bound to another interface it requires an access token in the X-Cachette-Token header.
+struct AccessPolicy
+{
+    QStringList allowedOrigins;   // exact origins like "http://localhost:3000"; empty = none
+    QByteArray accessToken;       // required when not listening on loopback
+};
+
+// QTcpServer with libhttp-parser: keep-alive, in-order pipelining, Content-Length and chunked
+// request bodies, chunked responses, limits. Rejected requests get an OpenAI-style JSON error.
+class HttpServer : public QObject
+{
+    Q_OBJECT
+public:
+    using Handler = std::function<void(HttpExchange *)>;
+
+    explicit HttpServer(QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    void setLimits(const ServerLimits &limits) { m_limits = limits; }
+    const ServerLimits &limits() const { return m_limits; }
+    void setAccessPolicy(const AccessPolicy &policy) { m_access = policy; }
+    const AccessPolicy &accessPolicy() const { return m_access; }
+    void setHandler(Handler handler) { m_handler = std::move(handler); }
+
+    // On failure returns false and a sentence a person can act on ("port 8787 is already in use").
+    bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
+    void close();   // stops listening and drops every connection
+    bool isListening() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    int connectionCount() const;
+
+private:
+    friend class HttpConnection;
+    void onNewConnection();
+    void dispatch(HttpExchange *exchange);   // access checks, then the handler
+    void connectionClosed(HttpConnection *connection);
+
+    QTcpServer m_server;
+    ServerLimits m_limits;
+    AccessPolicy m_access;
+    Handler m_handler;
+    QSet<HttpConnection *> m_connections;
+    bool m_loopbackOnly = true;
+};
+
+// OpenAI-style error body: {"error":{"message":…,"type":…,"param":null,"code":…}}
+QByteArray errorBody(const QString &message, const QString &type, const QString &code);
+// The same, as a complete JSON response on an exchange.
+void respondError(HttpExchange *exchange, int status, const QString &message, const QString &type,
+                  const QString &code);
+
+} // namespace cachette::http

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace cachette::store {
+
+// Token counts as the upstream reported them (or estimated, when it did not).
+struct TokenUsage
+{
+    qint64 promptTokens = 0;
+    qint64 completionTokens = 0;
+    qint64 cachedPromptTokens = 0;   // prompt_tokens_details.cached_tokens
+    bool known = false;              // false: the answer carried no usage
+};
+
+// One cached answer. Times are milliseconds since the epoch (UTC); 0 means "none".
+struct CacheEntry
+{
+    qint64 id = 0;                   // SQLite rowid, 0 before it is stored
+    QByteArray key;                  // hex SHA-256 from CacheKey
+    QString cacheNamespace;          // "" = default namespace
+    QString endpoint;                // "chat/completions", "completions", "embeddings"
+    QString model;
+    QByteArray canonicalRequest;     // canonical JSON of the request body
+    QString promptText;              // display text: the last user message
+    QByteArray responseBody;         // whole JSON answer (as received, or assembled from a stream)
+    QByteArray streamEvents;         // recorded SSE bytes when the answer was streamed, else empty
+    int status = 200;
+    TokenUsage usage;
+    double costUsd = -1;             // the answer's own cost when the upstream said (OpenRouter)
+    qint64 upstreamLatencyMs = 0;    // how long the original upstream call took
+    qint64 createdAt = 0;
+    qint64 lastHitAt = 0;
+    qint64 hitCount = 0;
+    qint64 expiresAt = 0;            // 0 = never
+    bool pinned = false;
+
+    qint64 sizeBytes() const
+    {
+        return canonicalRequest.size() + responseBody.size() + streamEvents.size()
+               + promptText.size() * 2 + key.size();
+    }
+    bool isExpired(qint64 nowMs) const { return expiresAt > 0 && expiresAt <= nowMs; }
+    bool isStreamed() const { return !streamEvents.isEmpty(); }
+};
+
+// One line of the request log: every request the proxy answered, hit or not.
+struct RequestLogRecord
+{
+    qint64 id = 0;
+    qint64 timestamp = 0;            // ms since epoch
+    QString endpoint;
+    QString model;
+    QString outcome;                 // hit | miss | refresh | bypass | error
+    TokenUsage usage;
+    qint64 latencyUs = 0;            // request in → response done
+    qint64 upstreamLatencyUs = 0;    // 0 for hits
+    int status = 0;
+    QByteArray entryKey;             // the entry served or stored, if any
+    QString cacheNamespace;
+    bool streamed = false;
+};
+
+} // namespace cachette::store
+
+Q_DECLARE_METATYPE(cachette::store::CacheEntry)
+Q_DECLARE_METATYPE(cachette::store::RequestLogRecord)
