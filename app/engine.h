@@ -1,0 +1,64 @@
+#pragma once
+
+#include "engineconfig.h"
+
+#include <QObject>
+#include <QString>
+
+namespace cachette {
+
+namespace http {
+class HttpServer;
+}
+namespace store {
+class Store;
+}
+namespace proxy {
+class ProxyService;
+class UpstreamClient;
+}
+
+// Owns and wires the parts: the store, the HTTP server, the upstream client and the proxy.
+// The CLI and the GUI both drive Cachette through this one object. It knows no toolkit.
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Stopped, Running, Error };
+    Q_ENUM(State)
+
+    explicit Engine(QObject *parent = nullptr);
+    ~Engine() override;
+
+    // Applies a configuration; a running proxy restarts its listener when the address changed.
+    bool configure(const EngineConfig &config, QString *error = nullptr);
+    const EngineConfig &config() const { return m_config; }
+
+    bool start(QString *error = nullptr);   // opens the store if needed, then listens
+    void stop();                            // stops listening; in-flight answers still finish
+    void shutdown();                        // stop, then wait for every queued write
+
+    State state() const { return m_state; }
+    QString errorString() const { return m_error; }
+    QString baseUrl() const;                // with the port actually bound
+    store::Store *store() const { return m_store; }
+
+Q_SIGNALS:
+    void stateChanged(cachette::Engine::State state);
+
+private:
+    bool openStore(QString *error);
+    void applyProxySettings();
+    void setState(State state, const QString &error = {});
+
+    EngineConfig m_config;
+    store::Store *m_store;
+    http::HttpServer *m_server;
+    proxy::UpstreamClient *m_upstream;
+    proxy::ProxyService *m_proxy;
+    QByteArray m_installSecret;
+    State m_state = State::Stopped;
+    QString m_error;
+};
+
+} // namespace cachette

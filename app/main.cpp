@@ -1,1 +1,65 @@
-int main() { return 0; }
+// cachette: the local caching proxy. `--headless` runs the engine alone (servers, CI, tests).
+
+#include "cli/commandline.h"
+#include "cli/signalwatcher.h"
+#include "engine.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace {
+
+void print(FILE *stream, const QString &text)
+{
+    std::fputs(qPrintable(text), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+int runHeadless(const cachette::EngineConfig &config)
+{
+    cachette::Engine engine;
+    QString error;
+    if (!engine.configure(config, &error) || !engine.start(&error)) {
+        print(stderr, QStringLiteral("cachette: %1").arg(error));
+        return 1;
+    }
+    // Scripts and tests wait for exactly this line.
+    print(stdout, QStringLiteral("listening on %1").arg(engine.baseUrl()));
+    print(stdout, QStringLiteral("upstream %1, data in %2")
+                      .arg(config.upstream.toString(), config.dataDir));
+
+    cachette::SignalWatcher signals;
+    QObject::connect(&signals, &cachette::SignalWatcher::terminationRequested, qApp,
+                     [](int) { QCoreApplication::quit(); });
+    const int code = QCoreApplication::exec();
+    engine.shutdown();   // finishes every queued write before the process ends
+    print(stdout, QStringLiteral("stopped"));
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("cachette"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CACHETTE_VERSION));
+
+    const cachette::CommandLine cli =
+        cachette::parseCommandLine(QCoreApplication::arguments(), cachette::EngineConfig());
+    switch (cli.action) {
+    case cachette::CommandLine::Action::ShowHelp:
+    case cachette::CommandLine::Action::ShowVersion:
+        print(stdout, cli.message);
+        return 0;
+    case cachette::CommandLine::Action::Error:
+        print(stderr, QStringLiteral("cachette: %1").arg(cli.message));
+        return 2;
+    case cachette::CommandLine::Action::Run:
+        break;
+    }
+    // The desktop window arrives with the GUI; until then every run is headless.
+    return runHeadless(cli.config);
+}

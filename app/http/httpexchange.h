@@ -39,8 +39,11 @@ Q_SIGNALS:
 
 private:
     friend class HttpConnection;
+    friend class HttpServer;   // access checks strip the access token and note the CORS origin
     HttpExchange(HttpRequest request, HttpConnection *connection);
     void markClientGone();
+    bool canStart() const;
+    void appendHead(QByteArray &out, int status, const HeaderList &headers);
 
     HttpRequest m_request;
     HttpConnection *m_connection;
@@ -50,6 +53,9 @@ private:
     bool m_finished = false;
     bool m_clientGone = false;
     bool m_closeAfter = false;  // Connection: close (request asked, or HTTP/1.0)
+    bool m_aborted = false;     // the connection is cut once this exchange reaches the front
+    bool m_noBody = false;      // HEAD request or a status without body: chunks are dropped
+    QByteArray m_corsOrigin;    // allowed browser Origin, echoed in Access-Control-Allow-Origin
 };
 
 } // namespace cachette::http

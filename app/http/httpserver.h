@@ -60,6 +60,11 @@ private:
     friend class HttpConnection;
     void onNewConnection();
     void dispatch(HttpExchange *exchange);   // access checks, then the handler
+    // Each answers the exchange itself and returns false when the request may not go on.
+    bool checkHost(HttpExchange *exchange);
+    bool checkOrigin(HttpExchange *exchange);
+    bool checkToken(HttpExchange *exchange);
+    void answerPreflight(HttpExchange *exchange);
     void connectionClosed(HttpConnection *connection);
 
     QTcpServer m_server;

@@ -3,20 +3,34 @@
 #include "cacheentry.h"
 
 #include <QHash>
+#include <QList>
 #include <QObject>
 #include <QString>
 #include <QThread>
 
+#include <memory>
 #include <optional>
+
+class QSqlQuery;
 
 namespace cachette::store {
 
+class Connection;
 class StoreWriter;
+struct WriteEvent;
 
 // The cache on disk: SQLite through Qt SQL in WAL mode, schema versioned with migrations.
 // Every write goes through one writer thread, off the network path; this object reads through
 // its own connection on the thread that created it. A put() is visible to lookup() at once:
-// entries waiting for the writer are kept in memory until committed.
+// entries waiting for the writer are kept in memory until committed, and so are removals.
+//
+// Threading: call every method from the thread the Store lives in. put(), recordHit(),
+// logRequest(), removeEntries(), setPinned(), setSizeCap() and purgeExpired() only queue the
+// change and return; the writer thread commits whatever is queued in one transaction.
+// Signals are emitted on the Store's thread after the change is committed (or from inside
+// flush()/close(), which deliver everything committed so far before returning).
+// Reads other than lookup() (entryCount(), meta(), ...) see committed data only.
+// Other processes may read (and write) the same file at the same time: WAL mode.
 class Store : public QObject
 {
     Q_OBJECT
@@ -25,42 +39,82 @@ public:
     ~Store() override;   // flushes and closes
 
     // Creates the data dir and the database if needed and migrates it to the current schema.
+    // Fails (with *error saying why) when the file's schema is newer than this build knows.
     bool open(const QString &dataDir, QString *error = nullptr);
-    void close();        // waits for the writer to finish every queued write
+    void close();        // waits for the writer to finish every queued write; safe to repeat
     bool isOpen() const { return m_open; }
     QString databasePath() const { return m_path; }
+
+    static int currentSchemaVersion();
+    int schemaVersion() const;   // PRAGMA user_version of the open file, -1 when closed
 
     // An entry that is present and not expired at nowMs, or nothing.
     std::optional<CacheEntry> lookup(const QByteArray &key, qint64 nowMs) const;
 
-    void put(const CacheEntry &entry);                 // insert or replace by key
+    // Insert or replace by key. Replacing keeps the row id and a pin, and takes every other
+    // field from entry (so hit_count and last_hit_at reset to entry's, normally 0).
+    // createdAt 0 becomes now. Entries with an empty key are ignored.
+    void put(const CacheEntry &entry);
     void recordHit(const QByteArray &key, qint64 nowMs);
-    void logRequest(const RequestLogRecord &record);
-    void removeEntries(const QList<QByteArray> &keys);
+    void logRequest(const RequestLogRecord &record);   // requestLogged() once committed
+    void removeEntries(const QList<QByteArray> &keys); // entriesRemoved() once committed
     void setPinned(const QByteArray &key, bool pinned);
+    // Deletes unpinned entries expired at nowMs (entriesRemoved()). The writer also does this
+    // on its own at open and every ten minutes.
+    void purgeExpired(qint64 nowMs);
 
     // Size cap for entries (sum of sizeBytes); LRU eviction by last use, never pinned entries.
+    // Checked after every batch of writes; 0 or less means no cap.
     void setSizeCap(qint64 bytes);
     qint64 sizeCap() const { return m_sizeCap; }
 
-    // Blocks until every write queued so far is committed (tests, shutdown).
+    // Committed data, read on this thread.
+    qint64 entryCount() const;
+    qint64 totalEntrySize() const;                         // sum(size_bytes)
+    QList<RequestLogRecord> recentRequests(int limit) const; // newest first
+
+    // Small key/value settings kept in the database (e.g. the per-install secret).
+    // meta() is a null QByteArray when the key is absent. setMeta() blocks until committed.
+    QByteArray meta(const QString &key) const;
+    void setMeta(const QString &key, const QByteArray &value);
+
+    // Blocks until every write queued so far is committed, then emits the signals for them
+    // (tests, shutdown).
     void flush();
 
 Q_SIGNALS:
     void entryStored(const QByteArray &key);
-    void entriesRemoved(const QList<QByteArray> &keys);   // deleted or evicted
-    void requestLogged(const cachette::store::RequestLogRecord &record);
+    void entriesRemoved(const QList<QByteArray> &keys);   // deleted, evicted or purged
+    void requestLogged(const cachette::store::RequestLogRecord &record);   // record.id is set
+    // A batch of writes was rolled back (disk full, file locked by another process for more
+    // than busy_timeout...). Its puts are dropped from memory too: the cache just misses.
+    void writeFailed(const QString &message);
 
 private:
-    void onWritten(const QByteArray &key);
+    struct PendingEntry
+    {
+        CacheEntry entry;
+        quint64 seq = 0;   // which put() this copy came from
+    };
+
+    bool openDatabase(const QString &dataDir, QString *error);
+    bool startWriter(QString *error);
+    void teardown();
+    void waitForWriter();
+    void deliverEvents();
+    void deliver(const WriteEvent &event);
+    qint64 queryNumber(const QString &sql) const;
 
     QString m_path;
-    QString m_connectionName;
     bool m_open = false;
     qint64 m_sizeCap = 1024LL * 1024 * 1024;
+    quint64 m_nextSeq = 0;
+    std::unique_ptr<Connection> m_connection;         // this thread's reader connection
+    mutable std::unique_ptr<QSqlQuery> m_lookupQuery; // prepared once: the cache-hit hot path
     QThread m_writerThread;
     StoreWriter *m_writer = nullptr;
-    QHash<QByteArray, CacheEntry> m_pending;   // put() but not yet committed
+    QHash<QByteArray, PendingEntry> m_pending;   // put() but not yet committed
+    QHash<QByteArray, quint64> m_removing;       // removeEntries() not yet committed, by seq
 };
 
 } // namespace cachette::store

@@ -1,0 +1,120 @@
+#pragma once
+
+// Private to the http library: one accepted TCP connection.
+
+#include "httprequest.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <http_parser.h>
+
+class QTcpSocket;
+
+namespace cachette::http {
+
+class HttpExchange;
+class HttpServer;
+
+// Feeds the socket's bytes to libhttp-parser, turns every complete request into an HttpExchange
+// handed to the server at once, and writes the answers back strictly in request order. The
+// exchange at the front of m_queue writes straight to the socket; the ones behind it buffer
+// their bytes until they reach the front.
+class HttpConnection : public QObject
+{
+    Q_OBJECT
+public:
+    HttpConnection(HttpServer *server, QTcpSocket *socket);
+    ~HttpConnection() override;
+
+    // Answers a connection the server cannot take with a complete response, then closes.
+    void refuse(const QByteArray &response);
+    // Cuts the connection now; unfinished exchanges see clientGone().
+    void drop();
+    // The server is being destroyed: cut the connection without calling anybody back.
+    void detach();
+
+    // Called by HttpExchange. output() only queues bytes and never emits a signal, so an exchange
+    // may call it several times; the completion calls may close the connection and come last.
+    void output(HttpExchange *exchange, const QByteArray &bytes);
+    void flushFor(HttpExchange *exchange);
+    void exchangeDone(HttpExchange *exchange);
+
+private:
+    struct Rejection
+    {
+        int status = 0;
+        const char *code = nullptr;
+        QString message;
+    };
+
+    static const http_parser_settings s_settings;
+    static HttpConnection *self(http_parser *parser);
+    static int onMessageBegin(http_parser *parser);
+    static int onUrl(http_parser *parser, const char *at, size_t length);
+    static int onHeaderField(http_parser *parser, const char *at, size_t length);
+    static int onHeaderValue(http_parser *parser, const char *at, size_t length);
+    static int onHeadersComplete(http_parser *parser);
+    static int onBody(http_parser *parser, const char *at, size_t length);
+    static int onMessageComplete(http_parser *parser);
+
+    bool addHeaderBytes(size_t length);
+    int reject(int status, const char *code, const QString &message);
+    void splitTarget();
+    void sendContinueIfExpected();
+    void completeRequest();
+
+    void onReadyRead();
+    void onBytesWritten();
+    void onDisconnected();
+    void onSocketError();
+    void onIdleTimeout();
+
+    void processInput();
+    void feed(const char *data, qsizetype length);
+    void dispatchFresh();
+    void answerRejection();
+    void discardInput();
+    void resumeParsing();
+
+    bool isFront(const HttpExchange *exchange) const;
+    void writePending(HttpExchange *exchange);
+    void advanceQueue();
+    void becameIdle();
+    void closeAfterFlush();
+    void shutdownWrite();
+    void abandonQueue();
+
+    HttpServer *m_server;
+    QTcpSocket *m_socket;
+    QHostAddress m_peer;
+    const qsizetype m_maxHeaderBytes;
+    const qsizetype m_maxBodyBytes;
+    const int m_idleTimeoutMs;
+
+    http_parser m_parser;
+    HttpRequest m_current;          // the request being parsed
+    qsizetype m_headerBytes = 0;
+    bool m_lastWasValue = false;    // header callbacks: a field after a value starts a new header
+    Rejection m_rejection;          // set by a callback that refused the request
+
+    QList<HttpExchange *> m_queue;  // unanswered exchanges, oldest first
+    QList<HttpExchange *> m_fresh;  // parsed but not yet handed to the server
+    QByteArray m_leftover;          // bytes read but not parsed while parsing is paused
+
+    QTimer m_idleTimer;
+    QElapsedTimer m_lastActivity;
+
+    bool m_processing = false;      // processInput() is on the stack
+    bool m_parsePaused = false;     // too many pipelined requests waiting
+    bool m_resumeScheduled = false;
+    bool m_stopParsing = false;     // the last request on this connection has been read
+    bool m_closing = false;         // the last response is written; flushing, then closing
+    bool m_writeShut = false;       // our side is shut down; waiting for the client's FIN
+    bool m_closed = false;
+};
+
+} // namespace cachette::http

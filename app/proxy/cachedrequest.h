@@ -1,0 +1,33 @@
+#pragma once
+
+#include "cache/cachecontrol.h"
+#include "cache/cachekey.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace cachette::proxy {
+
+// What the proxy knows about one request to a cached endpoint once it has been parsed.
+struct CachedRequest
+{
+    QString endpoint;                  // "chat/completions", "completions", "embeddings"
+    cache::CanonicalRequest canonical;
+    cache::CacheDirectives directives;
+    QString cacheNamespace;
+    QByteArray key;
+    qint64 receivedUs = 0;             // monotonic clock, for latency
+    qint64 receivedMs = 0;             // wall clock
+
+    bool streams() const { return canonical.stream; }
+    // The outcome of a request that went to the upstream.
+    QString missOutcome() const
+    {
+        return directives.noCache ? QStringLiteral("refresh") : QStringLiteral("miss");
+    }
+};
+
+// Monotonic microseconds, for latency figures.
+qint64 monotonicUs();
+
+} // namespace cachette::proxy

@@ -1,0 +1,50 @@
+#include "hitreplay.h"
+
+#include "cache/sseparser.h"
+#include "cache/streamrecorder.h"
+
+namespace cachette::proxy {
+
+QByteArray recordedEventsFor(const QByteArray &recorded, bool includeUsage)
+{
+    if (includeUsage)
+        return recorded;
+    cache::SseParser parser;
+    QByteArray out;
+    out.reserve(recorded.size());
+    const QList<cache::SseEvent> events = parser.feed(recorded) + parser.finish();
+    for (const cache::SseEvent &event : events) {
+        if (!cache::StreamRecorder::isUsageOnlyChunk(event))
+            out += event.raw;
+    }
+    return out;
+}
+
+void replayHit(http::HttpExchange *exchange, const CachedRequest &request,
+               const store::CacheEntry &entry, qint64 nowMs)
+{
+    http::HeaderList headers{
+        {"X-Cachette", "hit"},
+        {"X-Cachette-Key", entry.key},
+        {"Age", QByteArray::number(qMax<qint64>(0, (nowMs - entry.createdAt) / 1000))},
+    };
+    const bool stream = request.streams() && request.endpoint != QLatin1String("embeddings");
+    if (!stream) {
+        headers.emplaceBack(QByteArrayLiteral("Content-Type"), "application/json");
+        exchange->respond(entry.status, headers, entry.responseBody);
+        return;
+    }
+    const bool usage = request.canonical.wantsUsage;
+    const QByteArray events = entry.isStreamed()
+                                  ? recordedEventsFor(entry.streamEvents, usage)
+                                  : cache::synthesizeStream(request.endpoint, entry.responseBody,
+                                                            usage)
+                                        .join();
+    headers.emplaceBack(QByteArrayLiteral("Content-Type"), "text/event-stream");
+    headers.emplaceBack(QByteArrayLiteral("Cache-Control"), "no-cache");
+    exchange->writeHead(entry.status, headers);
+    exchange->writeChunk(events);
+    exchange->finish();
+}
+
+} // namespace cachette::proxy

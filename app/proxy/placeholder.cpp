@@ -1,1 +1,0 @@
-// placeholder while the engine is wired

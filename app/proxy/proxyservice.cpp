@@ -1,0 +1,282 @@
+#include "proxyservice.h"
+
+#include "hitreplay.h"
+#include "passthroughcall.h"
+#include "upstreamclient.h"
+#include "http/httpserver.h"
+#include "store/store.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+namespace cachette::proxy {
+namespace {
+
+QString cachedEndpoint(const http::HttpRequest &request)
+{
+    if (request.method != "POST")
+        return {};
+    if (request.path == "/v1/chat/completions")
+        return QStringLiteral("chat/completions");
+    if (request.path == "/v1/completions")
+        return QStringLiteral("completions");
+    if (request.path == "/v1/embeddings")
+        return QStringLiteral("embeddings");
+    return {};
+}
+
+// The credential a client sends, whichever header its provider uses.
+QByteArray apiKeyOf(const http::HttpRequest &request)
+{
+    QByteArray auth = request.header("authorization");
+    if (auth.toLower().startsWith("bearer "))
+        return auth.mid(7).trimmed();
+    if (!auth.isEmpty())
+        return auth;
+    const QByteArray xApiKey = request.header("x-api-key");
+    return xApiKey.isEmpty() ? request.header("api-key") : xApiKey;
+}
+
+QByteArray withIncludeUsage(const QByteArray &body, const QJsonObject &parsed)
+{
+    if (!parsed.contains(QLatin1String("stream_options"))) {
+        const qsizetype brace = body.indexOf('{');
+        return body.left(brace + 1) + R"("stream_options":{"include_usage":true},)"
+               + body.mid(brace + 1);
+    }
+    // The client sent stream_options without include_usage: re-serialise just this once.
+    QJsonObject copy = parsed;
+    QJsonObject options = copy.value(QLatin1String("stream_options")).toObject();
+    options.insert(QLatin1String("include_usage"), true);
+    copy.insert(QLatin1String("stream_options"), options);
+    return QJsonDocument(copy).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+qint64 monotonicUs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return clock.nsecsElapsed() / 1000;
+}
+
+QByteArray upstreamBody(const QByteArray &clientBody, const CachedRequest &request)
+{
+    const bool streamsText = request.endpoint != QLatin1String("embeddings");
+    if (!streamsText || !request.streams() || request.canonical.wantsUsage)
+        return clientBody;
+    return withIncludeUsage(clientBody, request.canonical.body);
+}
+
+ProxyService::ProxyService(store::Store *store, UpstreamClient *upstream, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_upstream(upstream)
+{
+}
+
+void ProxyService::handle(http::HttpExchange *exchange)
+{
+    const http::HttpRequest &request = exchange->request();
+    if (request.path == "/healthz") {
+        serveHealth(exchange);
+        return;
+    }
+    if (!request.path.startsWith("/v1/")) {
+        http::respondError(exchange, 404,
+                           QStringLiteral("Cachette serves the OpenAI API under /v1: use "
+                                          "http://%1/v1 as your client's base URL")
+                               .arg(QString::fromLatin1(request.header("host"))),
+                           QStringLiteral("invalid_request_error"), QStringLiteral("not_found"));
+        return;
+    }
+    const QString endpoint = cachedEndpoint(request);
+    if (endpoint.isEmpty())
+        handlePassthrough(exchange);
+    else
+        handleCached(exchange, endpoint);
+}
+
+void ProxyService::serveHealth(http::HttpExchange *exchange)
+{
+    const QJsonObject body{{QStringLiteral("status"), QStringLiteral("ok")},
+                           {QStringLiteral("version"), QStringLiteral(CACHETTE_VERSION)},
+                           {QStringLiteral("upstream"), m_upstream->baseUrl().toString()},
+                           {QStringLiteral("inflight"), inflightCount()}};
+    exchange->respond(200, {{"Content-Type", "application/json"}},
+                      QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+void ProxyService::handleCached(http::HttpExchange *exchange, const QString &endpoint)
+{
+    CachedRequest request;
+    if (!parseRequest(exchange, endpoint, &request))
+        return;
+    if (!request.directives.noCache && tryHit(exchange, request))
+        return;
+    if (request.directives.onlyIfCached) {
+        rejectBadRequest(exchange, request, 504,
+                         QStringLiteral("no cached answer for this request, and "
+                                        "Cache-Control: only-if-cached forbids asking the provider"),
+                         QStringLiteral("cache_miss"));
+        return;
+    }
+    callUpstream(exchange, request);
+}
+
+bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &endpoint,
+                                CachedRequest *out)
+{
+    const http::HttpRequest &request = exchange->request();
+    out->endpoint = endpoint;
+    out->receivedUs = monotonicUs();
+    out->receivedMs = QDateTime::currentMSecsSinceEpoch();
+    QString error;
+    if (!cache::canonicalize(request.body, &out->canonical, &error)) {
+        rejectBadRequest(exchange, *out, 400, error, QStringLiteral("invalid_json"));
+        return false;
+    }
+    if (!resolveNamespace(request, &out->cacheNamespace, &error)) {
+        rejectBadRequest(exchange, *out, 400, error, QStringLiteral("invalid_namespace"));
+        return false;
+    }
+    out->directives = cache::CacheDirectives::parse(request.header("cache-control"),
+                                                    request.header("x-cachette-ttl"));
+    out->key = cache::cacheKey(out->cacheNamespace, endpoint, out->canonical.canonical);
+    return true;
+}
+
+bool ProxyService::resolveNamespace(const http::HttpRequest &request, QString *ns,
+                                    QString *error) const
+{
+    static const QRegularExpression valid(QStringLiteral("^[A-Za-z0-9._-]{0,64}$"));
+    *ns = QString::fromUtf8(request.header("x-cachette-namespace"));
+    if (!valid.match(*ns).hasMatch()) {
+        *error = QStringLiteral("X-Cachette-Namespace must be at most 64 letters, digits, '.', "
+                                "'_' or '-'");
+        return false;
+    }
+    if (m_settings.isolateByApiKey) {
+        const QString keyNamespace = cache::namespaceForApiKey(apiKeyOf(request),
+                                                               m_settings.installSecret);
+        if (!keyNamespace.isEmpty())
+            *ns = ns->isEmpty() ? keyNamespace : *ns + QLatin1Char('/') + keyNamespace;
+    }
+    return true;
+}
+
+bool ProxyService::tryHit(http::HttpExchange *exchange, const CachedRequest &request)
+{
+    const std::optional<store::CacheEntry> entry = m_store->lookup(request.key, request.receivedMs);
+    if (!entry)
+        return false;
+    const std::optional<qint64> &maxAge = request.directives.maxAgeSeconds;
+    if (maxAge && request.receivedMs - entry->createdAt > *maxAge * 1000)
+        return false;
+    replayHit(exchange, request, *entry, request.receivedMs);
+    m_store->recordHit(request.key, request.receivedMs);
+    log(request, QStringLiteral("hit"), entry->status, entry->usage, 0, entry->key);
+    return true;
+}
+
+void ProxyService::callUpstream(http::HttpExchange *exchange, const CachedRequest &request)
+{
+    // A refresh wants a fresh answer, so it never rides on a call already under way.
+    InflightCall *running = m_inflight.value(request.key);
+    if (running && !request.directives.noCache) {
+        running->join(exchange, request, false);
+        return;
+    }
+    auto *call = new InflightCall(request, this, this);
+    call->join(exchange, request, true);
+    if (!running)
+        m_inflight.insert(request.key, call);
+    QNetworkReply *reply = m_upstream->send(exchange->request(),
+                                            upstreamBody(exchange->request().body, request));
+    call->start(reply, m_settings.upstreamTimeoutMs);
+}
+
+void ProxyService::handlePassthrough(http::HttpExchange *exchange)
+{
+    const http::HttpRequest &request = exchange->request();
+    CachedRequest info;
+    info.endpoint = QString::fromLatin1(request.path.mid(4));
+    info.receivedUs = monotonicUs();
+    info.receivedMs = QDateTime::currentMSecsSinceEpoch();
+    const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+    info.canonical.model = body.value(QLatin1String("model")).toString();
+    info.canonical.stream = body.value(QLatin1String("stream")).toBool();
+    QNetworkReply *reply = m_upstream->send(request, request.body);
+    new PassthroughCall(exchange, reply, m_settings.upstreamTimeoutMs,
+                        [this, info](int status, qint64 upstreamUs) {
+                            const bool ok = status >= 200 && status < 300;
+                            log(info, ok ? QStringLiteral("bypass") : QStringLiteral("error"),
+                                status, {}, upstreamUs, {});
+                        },
+                        this);
+}
+
+void ProxyService::rejectBadRequest(http::HttpExchange *exchange, const CachedRequest &request,
+                                    int status, const QString &message, const QString &code)
+{
+    const QString type = status == 504 ? QStringLiteral("cache_miss")
+                                       : QStringLiteral("invalid_request_error");
+    http::respondError(exchange, status, message, type, code);
+    log(request, QStringLiteral("error"), status, {}, 0, {});
+}
+
+void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry entry)
+{
+    const std::optional<qint64> ttl = request.directives.ttlSeconds;
+    if (ttl && *ttl == 0)
+        return;   // a lifetime of zero: nothing to keep
+    const qint64 lifetime = ttl ? *ttl : m_settings.defaultTtlSeconds;
+    entry.key = request.key;
+    entry.cacheNamespace = request.cacheNamespace;
+    entry.endpoint = request.endpoint;
+    entry.model = request.canonical.model;
+    entry.canonicalRequest = request.canonical.canonical;
+    entry.promptText = cache::displayPrompt(request.endpoint, request.canonical.body);
+    entry.createdAt = QDateTime::currentMSecsSinceEpoch();
+    entry.expiresAt = lifetime > 0 ? entry.createdAt + lifetime * 1000 : 0;
+    m_store->put(entry);
+}
+
+void ProxyService::requestDone(const CachedRequest &request, const QString &outcome, int status,
+                               const store::TokenUsage &usage, qint64 upstreamUs, bool stored)
+{
+    log(request, outcome, status, usage, upstreamUs, stored ? request.key : QByteArray());
+}
+
+void ProxyService::callFinished(InflightCall *call)
+{
+    if (m_inflight.value(call->key()) == call)
+        m_inflight.remove(call->key());
+}
+
+void ProxyService::log(const CachedRequest &request, const QString &outcome, int status,
+                       const store::TokenUsage &usage, qint64 upstreamUs,
+                       const QByteArray &entryKey)
+{
+    store::RequestLogRecord record;
+    record.timestamp = request.receivedMs;
+    record.endpoint = request.endpoint;
+    record.model = request.canonical.model;
+    record.outcome = outcome;
+    record.usage = usage;
+    record.latencyUs = monotonicUs() - request.receivedUs;
+    record.upstreamLatencyUs = upstreamUs;
+    record.status = status;
+    record.entryKey = entryKey;
+    record.cacheNamespace = request.cacheNamespace;
+    record.streamed = request.streams();
+    m_store->logRequest(record);
+}
+
+} // namespace cachette::proxy

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "cachedrequest.h"
+#include "inflightcall.h"
+#include "http/httpexchange.h"
+
+#include <QHash>
+#include <QObject>
+#include <QUrl>
+
+namespace cachette::store {
+class Store;
+}
+
+namespace cachette::proxy {
+
+class UpstreamClient;
+
+struct ProxySettings
+{
+    int upstreamTimeoutMs = 600'000;
+    bool isolateByApiKey = false;
+    qint64 defaultTtlSeconds = 0;   // 0 = forever
+    QByteArray installSecret;       // keys the per-API-key namespace hash
+};
+
+// Routes each request: /healthz, the cached OpenAI endpoints (exact lookup, then one shared
+// upstream call per key), and everything else under /v1 relayed untouched.
+class ProxyService : public QObject, public CallObserver
+{
+    Q_OBJECT
+public:
+    ProxyService(store::Store *store, UpstreamClient *upstream, QObject *parent = nullptr);
+
+    void setSettings(const ProxySettings &settings) { m_settings = settings; }
+    void handle(http::HttpExchange *exchange);
+    int inflightCount() const { return int(m_inflight.size()); }
+
+    // CallObserver
+    void storeAnswer(const CachedRequest &request, store::CacheEntry entry) override;
+    void requestDone(const CachedRequest &request, const QString &outcome, int status,
+                     const store::TokenUsage &usage, qint64 upstreamUs, bool stored) override;
+    void callFinished(InflightCall *call) override;
+
+private:
+    void handleCached(http::HttpExchange *exchange, const QString &endpoint);
+    void handlePassthrough(http::HttpExchange *exchange);
+    void serveHealth(http::HttpExchange *exchange);
+    bool parseRequest(http::HttpExchange *exchange, const QString &endpoint, CachedRequest *out);
+    bool resolveNamespace(const http::HttpRequest &request, QString *ns, QString *error) const;
+    bool tryHit(http::HttpExchange *exchange, const CachedRequest &request);
+    void callUpstream(http::HttpExchange *exchange, const CachedRequest &request);
+    void rejectBadRequest(http::HttpExchange *exchange, const CachedRequest &request,
+                          int status, const QString &message, const QString &code);
+    void log(const CachedRequest &request, const QString &outcome, int status,
+             const store::TokenUsage &usage, qint64 upstreamUs, const QByteArray &entryKey);
+
+    store::Store *m_store;
+    UpstreamClient *m_upstream;
+    ProxySettings m_settings;
+    QHash<QByteArray, InflightCall *> m_inflight;
+};
+
+// The body the upstream gets: the client's bytes, except that a stream request which did not
+// ask for usage gets stream_options.include_usage so the proxy always learns token counts.
+// Inserted after the opening brace so the rest of the bytes (and provider prompt caching) stay.
+QByteArray upstreamBody(const QByteArray &clientBody, const CachedRequest &request);
+
+} // namespace cachette::proxy

@@ -1,0 +1,336 @@
+#include "store.h"
+
+#include "database.h"
+#include "rows.h"
+#include "schema.h"
+#include "storewriter.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QSqlQuery>
+
+namespace cachette::store {
+
+Store::Store(QObject *parent)
+    : QObject(parent)
+{
+    m_writerThread.setObjectName(QStringLiteral("cachette-store-writer"));
+}
+
+Store::~Store()
+{
+    close();
+}
+
+int Store::currentSchemaVersion()
+{
+    return schema::currentVersion();
+}
+
+bool Store::open(const QString &dataDir, QString *error)
+{
+    if (m_open) {
+        setError(error, QStringLiteral("the store is already open at %1").arg(m_path));
+        return false;
+    }
+    if (!openDatabase(dataDir, error) || !startWriter(error)) {
+        teardown();
+        return false;
+    }
+    m_open = true;
+    return true;
+}
+
+// The reader connection migrates before the writer exists, so the writer never sees an old
+// schema; another process migrating at the same time is handled inside schema::migrate().
+bool Store::openDatabase(const QString &dataDir, QString *error)
+{
+    if (!QDir().mkpath(dataDir)) {
+        setError(error, QStringLiteral("cannot create the data directory %1").arg(dataDir));
+        return false;
+    }
+    m_path = QDir(dataDir).absoluteFilePath(QStringLiteral("cachette.sqlite"));
+    m_connection = std::make_unique<Connection>();
+    if (!m_connection->open(m_path, QStringLiteral("reader"), error)
+        || !schema::migrate(m_connection->database(), error))
+        return false;
+    m_lookupQuery = std::make_unique<QSqlQuery>(m_connection->database());
+    m_lookupQuery->setForwardOnly(true);
+    return prepare(*m_lookupQuery,
+                   QStringLiteral("SELECT %1 FROM entries WHERE key = ?").arg(rows::entryColumns()),
+                   error);
+}
+
+bool Store::startWriter(QString *error)
+{
+    m_writer = new StoreWriter(m_path, m_sizeCap);
+    m_writer->moveToThread(&m_writerThread);
+    connect(m_writer, &StoreWriter::eventsReady, this, &Store::deliverEvents,
+            Qt::QueuedConnection);
+    m_writerThread.start();
+    bool ok = false;
+    QString writerError;
+    StoreWriter *writer = m_writer;
+    QMetaObject::invokeMethod(
+        m_writer, [writer, &ok, &writerError] { ok = writer->openConnection(&writerError); },
+        Qt::BlockingQueuedConnection);
+    if (!ok)
+        setError(error, writerError);
+    return ok;
+}
+
+void Store::close()
+{
+    if (!m_open)
+        return;
+    flush();
+    teardown();
+    m_open = false;
+}
+
+// Undoes open() from any point it may have stopped at.
+void Store::teardown()
+{
+    if (m_writer) {
+        StoreWriter *writer = m_writer;
+        QMetaObject::invokeMethod(m_writer, [writer] { writer->closeConnection(); },
+                                  Qt::BlockingQueuedConnection);
+        m_writerThread.quit();
+        m_writerThread.wait();
+        delete m_writer;   // its thread has finished: nothing else can touch it
+        m_writer = nullptr;
+    }
+    m_lookupQuery.reset();   // before the connection it was prepared on
+    m_connection.reset();
+    m_pending.clear();
+    m_removing.clear();
+}
+
+int Store::schemaVersion() const
+{
+    return m_connection ? schema::userVersion(m_connection->database()) : -1;
+}
+
+std::optional<CacheEntry> Store::lookup(const QByteArray &key, qint64 nowMs) const
+{
+    if (const auto it = m_pending.constFind(key); it != m_pending.constEnd()) {
+        if (it->entry.isExpired(nowMs))
+            return std::nullopt;
+        return it->entry;
+    }
+    if (!m_lookupQuery || m_removing.contains(key))
+        return std::nullopt;
+    QSqlQuery &query = *m_lookupQuery;
+    query.bindValue(0, rows::keyText(key));
+    QString error;
+    if (!exec(query, &error)) {
+        qWarning("cachette store: lookup failed: %s", qPrintable(error));
+        return std::nullopt;
+    }
+    std::optional<CacheEntry> found;
+    if (query.next()) {
+        CacheEntry entry = rows::entryFromRow(query);
+        if (!entry.isExpired(nowMs))
+            found = std::move(entry);
+    }
+    query.finish();   // ends the read transaction, so WAL checkpoints are not held back
+    return found;
+}
+
+void Store::put(const CacheEntry &entry)
+{
+    if (!m_open || entry.key.isEmpty())
+        return;
+    PendingEntry pending { entry, ++m_nextSeq };
+    if (pending.entry.createdAt == 0)
+        pending.entry.createdAt = QDateTime::currentMSecsSinceEpoch();
+    m_writer->enqueue(PutOp { pending.entry, pending.seq });
+    m_removing.remove(entry.key);   // the put comes after the removal, so it wins
+    m_pending.insert(entry.key, std::move(pending));
+}
+
+void Store::recordHit(const QByteArray &key, qint64 nowMs)
+{
+    if (!m_open)
+        return;
+    if (const auto it = m_pending.find(key); it != m_pending.end()) {
+        ++it->entry.hitCount;
+        it->entry.lastHitAt = qMax(it->entry.lastHitAt, nowMs);
+    }
+    m_writer->enqueue(HitOp { key, nowMs });
+}
+
+void Store::logRequest(const RequestLogRecord &record)
+{
+    if (m_open)
+        m_writer->enqueue(LogOp { record });
+}
+
+void Store::removeEntries(const QList<QByteArray> &keys)
+{
+    if (!m_open || keys.isEmpty())
+        return;
+    const quint64 seq = ++m_nextSeq;
+    for (const QByteArray &key : keys) {
+        m_pending.remove(key);
+        m_removing.insert(key, seq);   // hidden from lookup() until the delete commits
+    }
+    m_writer->enqueue(RemoveOp { keys, seq });
+}
+
+void Store::setPinned(const QByteArray &key, bool pinned)
+{
+    if (!m_open)
+        return;
+    if (const auto it = m_pending.find(key); it != m_pending.end())
+        it->entry.pinned = pinned;
+    m_writer->enqueue(PinOp { key, pinned });
+}
+
+void Store::purgeExpired(qint64 nowMs)
+{
+    if (m_open)
+        m_writer->enqueue(PurgeExpiredOp { nowMs });
+}
+
+void Store::setSizeCap(qint64 bytes)
+{
+    m_sizeCap = bytes;
+    if (m_open)
+        m_writer->enqueue(SizeCapOp { bytes });
+}
+
+qint64 Store::queryNumber(const QString &sql) const
+{
+    if (!m_connection)
+        return 0;
+    QSqlQuery query(m_connection->database());
+    query.setForwardOnly(true);
+    QString error;
+    if (!prepare(query, sql, &error) || !exec(query, &error) || !query.next()) {
+        qWarning("cachette store: %s", qPrintable(error));
+        return 0;
+    }
+    return query.value(0).toLongLong();
+}
+
+qint64 Store::entryCount() const
+{
+    return queryNumber(QStringLiteral("SELECT COUNT(*) FROM entries"));
+}
+
+qint64 Store::totalEntrySize() const
+{
+    return queryNumber(QStringLiteral("SELECT COALESCE(SUM(size_bytes), 0) FROM entries"));
+}
+
+QList<RequestLogRecord> Store::recentRequests(int limit) const
+{
+    QList<RequestLogRecord> records;
+    if (!m_connection || limit <= 0)
+        return records;
+    QSqlQuery query(m_connection->database());
+    query.setForwardOnly(true);
+    QString error;
+    if (!prepare(query, QStringLiteral("SELECT %1 FROM request_log ORDER BY ts DESC, id DESC "
+                                       "LIMIT ?").arg(rows::logColumns()), &error)) {
+        qWarning("cachette store: %s", qPrintable(error));
+        return records;
+    }
+    query.bindValue(0, limit);
+    if (!exec(query, &error))
+        qWarning("cachette store: %s", qPrintable(error));
+    while (query.next())
+        records.append(rows::logRecordFromRow(query));
+    return records;
+}
+
+QByteArray Store::meta(const QString &key) const
+{
+    if (!m_connection)
+        return {};
+    QSqlQuery query(m_connection->database());
+    query.setForwardOnly(true);
+    QString error;
+    if (!prepare(query, QStringLiteral("SELECT value FROM meta WHERE key = ?"), &error)) {
+        qWarning("cachette store: %s", qPrintable(error));
+        return {};
+    }
+    query.bindValue(0, key);
+    if (!exec(query, &error)) {
+        qWarning("cachette store: %s", qPrintable(error));
+        return {};
+    }
+    if (!query.next())
+        return {};
+    // SQLite hands back a zero-length blob as a null pointer; present-but-empty stays non-null.
+    const QByteArray value = query.value(0).toByteArray();
+    return value.isNull() ? QByteArray("") : value;
+}
+
+// Blocking is fine here: meta is written once in a while (first start), never per request, and
+// the caller usually reads it straight back through the reader connection.
+void Store::setMeta(const QString &key, const QByteArray &value)
+{
+    if (!m_open)
+        return;
+    m_writer->enqueue(MetaOp { key, value });
+    waitForWriter();
+}
+
+void Store::flush()
+{
+    if (!m_open)
+        return;
+    waitForWriter();
+    deliverEvents();
+}
+
+// Queued events run in order, so once this blocking drain returns, every write enqueued
+// before it has been committed (or has failed).
+void Store::waitForWriter()
+{
+    StoreWriter *writer = m_writer;
+    QMetaObject::invokeMethod(m_writer, [writer] { writer->drain(); },
+                              Qt::BlockingQueuedConnection);
+}
+
+void Store::deliverEvents()
+{
+    if (!m_writer)
+        return;   // a notification that outlived close()
+    const QList<WriteEvent> events = m_writer->takeEvents();
+    for (const WriteEvent &event : events)
+        deliver(event);
+}
+
+void Store::deliver(const WriteEvent &event)
+{
+    switch (event.kind) {
+    case WriteEvent::Kind::Stored:
+    case WriteEvent::Kind::Dropped:
+        // Only the copy from this very put() goes: a later put() of the same key that is still
+        // queued must stay visible.
+        if (const auto it = m_pending.find(event.key);
+            it != m_pending.end() && it->seq == event.seq)
+            m_pending.erase(it);
+        if (event.kind == WriteEvent::Kind::Stored)
+            Q_EMIT entryStored(event.key);
+        break;
+    case WriteEvent::Kind::Removed:
+        // Tombstones of a later removeEntries() of the same key stay until theirs commits.
+        if (event.seq != 0)
+            m_removing.removeIf([&event](auto it) { return it.value() == event.seq; });
+        if (!event.keys.isEmpty())
+            Q_EMIT entriesRemoved(event.keys);
+        break;
+    case WriteEvent::Kind::Logged:
+        Q_EMIT requestLogged(event.record);
+        break;
+    case WriteEvent::Kind::Failed:
+        Q_EMIT writeFailed(event.message);
+        break;
+    }
+}
+
+} // namespace cachette::store
