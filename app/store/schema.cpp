@@ -88,6 +88,9 @@ struct Migration
 // Append new steps at the end (version = previous + 1); never edit a step that has shipped.
 constexpr Migration kMigrations[] = {
     { 1, "entries, request_log and meta tables", createVersion1 },
+    { 2, "full-text search over prompts and answers", createVersion2Search },
+    { 3, "cost and savings columns in the request log", createVersion3Costs },
+    { 4, "embeddings for the semantic cache", createVersion4Embeddings },
 };
 
 constexpr bool isConsecutive()

@@ -18,4 +18,9 @@ int userVersion(const QSqlDatabase &db, QString *error = nullptr);
 // under the write lock. targetVersion below currentVersion() is for tests (building old files).
 bool migrate(const QSqlDatabase &db, QString *error, int targetVersion = currentVersion());
 
+// Migration steps after version 1, each in a file of its own (schema_v2_search.cpp, …).
+bool createVersion2Search(const QSqlDatabase &db, QString *error);
+bool createVersion3Costs(const QSqlDatabase &db, QString *error);
+bool createVersion4Embeddings(const QSqlDatabase &db, QString *error);
+
 } // namespace cachette::store::schema

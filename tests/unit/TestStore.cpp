@@ -197,20 +197,24 @@ void TestStore::openCreatesSchemaAtCurrentVersion()
     QVERIFY(store.isOpen());
     QCOMPARE(store.databasePath(), dbPath());
     QVERIFY(QFile::exists(dbPath()));
-    QCOMPARE(Store::currentSchemaVersion(), 1);
+    QVERIFY(Store::currentSchemaVersion() >= 1);
     QCOMPARE(store.schemaVersion(), Store::currentSchemaVersion());
     QCOMPARE(store.entryCount(), 0);
     QCOMPARE(store.totalEntrySize(), 0);
 
     RawDb raw(dbPath());
-    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 1);
+    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(),
+             Store::currentSchemaVersion());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
-    const QString objects = QStringLiteral(
-        "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
-        "WHERE name NOT LIKE 'sqlite_%' ORDER BY name)");
-    QCOMPARE(raw.scalar(objects).toString(),
-             QStringLiteral("entries,entries_created_at,entries_expires_at,entries_last_used,"
-                            "entries_model,meta,request_log,request_log_ts"));
+    // Later versions add tables of their own; version 1's must all be there.
+    const QStringList objects =
+        raw.scalar(QStringLiteral("SELECT group_concat(name, ',') FROM sqlite_master"))
+            .toString()
+            .split(QLatin1Char(','));
+    for (const char *name : {"entries", "entries_created_at", "entries_expires_at",
+                             "entries_last_used", "entries_model", "meta", "request_log",
+                             "request_log_ts"})
+        QVERIFY2(objects.contains(QLatin1String(name)), name);
     // The eviction scan must walk the LRU index, not sort the table.
     QSqlQuery plan(raw.db());
     QVERIFY(plan.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT key, size_bytes FROM entries "
