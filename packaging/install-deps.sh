@@ -14,7 +14,10 @@ test_packages=(
   libgl1 libegl1 libxkbcommon0 fonts-dejavu-core
   curl wrk nginx-light libbenchmark-dev
   desktop-file-utils appstream dpkg-dev file
+  nodejs
 )
+# Debian ships npm apart from nodejs; NodeSource's nodejs bundles it and conflicts with Debian's npm.
+command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
