@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "http/httpserver.h"
+#include "pricing/pricebook.h"
 #include "proxy/proxyservice.h"
 #include "proxy/upstreamclient.h"
 #include "store/store.h"
@@ -28,13 +29,16 @@ Engine::Engine(QObject *parent)
     , m_server(new http::HttpServer(this))
     , m_upstream(new proxy::UpstreamClient(m_config.upstream, this))
     , m_proxy(new proxy::ProxyService(m_store, m_upstream, this))
+    , m_prices(std::make_unique<pricing::PriceBook>())
 {
+    m_proxy->setPriceBook(m_prices.get());
     m_server->setHandler([this](http::HttpExchange *exchange) { m_proxy->handle(exchange); });
 }
 
 Engine::~Engine()
 {
     shutdown();
+    m_proxy->setPriceBook(nullptr);   // the book goes before the proxy (a QObject child) does
 }
 
 bool Engine::configure(const EngineConfig &config, QString *error)
@@ -112,6 +116,9 @@ bool Engine::openStore(QString *error)
         m_installSecret = randomSecret();
         m_store->setMeta(kSecretName, m_installSecret);
     }
+    QString pricesError;
+    if (!m_prices->loadOverrides(pricing::PriceBook::overridesPath(m_config.dataDir), &pricesError))
+        qWarning("cachette: price overrides ignored: %s", qPrintable(pricesError));
     applyProxySettings();
     return true;
 }

@@ -5,6 +5,8 @@
 #include <QObject>
 #include <QString>
 
+#include <memory>
+
 namespace cachette {
 
 namespace http {
@@ -12,6 +14,9 @@ class HttpServer;
 }
 namespace store {
 class Store;
+}
+namespace pricing {
+class PriceBook;
 }
 namespace proxy {
 class ProxyService;
@@ -42,6 +47,9 @@ public:
     QString errorString() const { return m_error; }
     QString baseUrl() const;                // with the port actually bound
     store::Store *store() const { return m_store; }
+    // The prices the proxy logs costs with; the GUI edits its overrides (and saves them to
+    // PriceBook::overridesPath(dataDir), which start() loads).
+    pricing::PriceBook *prices() const { return m_prices.get(); }
 
 Q_SIGNALS:
     void stateChanged(cachette::Engine::State state);
@@ -56,6 +64,7 @@ private:
     http::HttpServer *m_server;
     proxy::UpstreamClient *m_upstream;
     proxy::ProxyService *m_proxy;
+    std::unique_ptr<pricing::PriceBook> m_prices;
     QByteArray m_installSecret;
     State m_state = State::Stopped;
     QString m_error;

@@ -1,10 +1,16 @@
-// cachette: the local caching proxy. `--headless` runs the engine alone (servers, CI, tests).
+// cachette: the local caching proxy. The desktop app by default; `--headless` runs the engine
+// alone (servers, CI, tests).
 
 #include "cli/commandline.h"
 #include "cli/signalwatcher.h"
+#include "cli/statscommand.h"
 #include "engine.h"
 
 #include <QCoreApplication>
+
+#ifdef CACHETTE_HAVE_GUI
+#include "shell/desktopapp.h"
+#endif
 
 #include <cstdio>
 
@@ -43,6 +49,14 @@ int runHeadless(const cachette::EngineConfig &config)
 
 int main(int argc, char *argv[])
 {
+    // `cachette stats`, `cachette export-log`: read the data and exit, no proxy, no window.
+    if (cachette::isSubcommand(argc, argv))
+        return cachette::runSubcommand(argc, argv);
+#ifdef CACHETTE_HAVE_GUI
+    // Decided before any application object exists: a QApplication needs a display.
+    if (cachette::ui::wantsDesktop(argc, argv))
+        return cachette::ui::runDesktop(argc, argv);
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("cachette"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CACHETTE_VERSION));
@@ -60,6 +74,5 @@ int main(int argc, char *argv[])
     case cachette::CommandLine::Action::Run:
         break;
     }
-    // The desktop window arrives with the GUI; until then every run is headless.
     return runHeadless(cli.config);
 }

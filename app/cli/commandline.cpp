@@ -135,7 +135,9 @@ CommandLine parseCommandLine(const QStringList &args, const EngineConfig &defaul
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Cachette: a local caching proxy for LLM APIs.\nPoint a client at "
-                       "http://127.0.0.1:8787/v1; repeated requests are answered from the cache."));
+                       "http://127.0.0.1:8787/v1; repeated requests are answered from the cache.\n"
+                       "Also: cachette stats [--since 7d] [--json], cachette export-log --csv FILE "
+                       "(see cachette stats --help)."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     const Options o;

@@ -4,6 +4,8 @@
 #include "passthroughcall.h"
 #include "upstreamclient.h"
 #include "http/httpserver.h"
+#include "pricing/costcalculator.h"
+#include "pricing/usageestimate.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -181,7 +183,7 @@ bool ProxyService::tryHit(http::HttpExchange *exchange, const CachedRequest &req
         return false;
     replayHit(exchange, request, *entry, request.receivedMs);
     m_store->recordHit(request.key, request.receivedMs);
-    log(request, QStringLiteral("hit"), entry->status, entry->usage, 0, entry->key);
+    log(request, QStringLiteral("hit"), entry->status, entry->usage, 0, entry->key, &*entry);
     return true;
 }
 
@@ -245,6 +247,12 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     entry.promptText = cache::displayPrompt(request.endpoint, request.canonical.body);
     entry.createdAt = QDateTime::currentMSecsSinceEpoch();
     entry.expiresAt = lifetime > 0 ? entry.createdAt + lifetime * 1000 : 0;
+    // Priced once, now: a later hit saves what the answer cost when it was fetched, even if
+    // prices change meanwhile.
+    if (!entry.usage.known)
+        entry.usage = pricing::estimateUsage(request.canonical.body, entry.responseBody);
+    if (entry.costUsd < 0 && m_prices)
+        entry.costUsd = pricing::answerCost(*m_prices, entry.model, entry.usage).value_or(-1);
     m_store->put(entry);
 }
 
@@ -262,7 +270,7 @@ void ProxyService::callFinished(InflightCall *call)
 
 void ProxyService::log(const CachedRequest &request, const QString &outcome, int status,
                        const store::TokenUsage &usage, qint64 upstreamUs,
-                       const QByteArray &entryKey)
+                       const QByteArray &entryKey, const store::CacheEntry *answer)
 {
     store::RequestLogRecord record;
     record.timestamp = request.receivedMs;
@@ -276,6 +284,17 @@ void ProxyService::log(const CachedRequest &request, const QString &outcome, int
     record.entryKey = entryKey;
     record.cacheNamespace = request.cacheNamespace;
     record.streamed = request.streams();
+    // Relayed requests (no key) are not priced: Cachette reads no usage from their answers.
+    if (m_prices && !request.key.isEmpty()) {
+        // A call that stored its answer logs right after storeAnswer(): the entry, still
+        // waiting for the writer, is in memory and carries the estimated usage and the cost.
+        std::optional<store::CacheEntry> stored;
+        if (!answer && !entryKey.isEmpty())
+            stored = m_store->lookup(entryKey, request.receivedMs);
+        if (stored && stored->createdAt < request.receivedMs)
+            stored.reset();   // an older answer: this call's was not kept (a TTL of 0)
+        pricing::priceLogRecord(record, answer ? answer : stored ? &*stored : nullptr, *m_prices);
+    }
     m_store->logRequest(record);
 }
 

@@ -11,6 +11,9 @@
 namespace cachette::store {
 class Store;
 }
+namespace cachette::pricing {
+class PriceBook;
+}
 
 namespace cachette::proxy {
 
@@ -33,6 +36,8 @@ public:
     ProxyService(store::Store *store, UpstreamClient *upstream, QObject *parent = nullptr);
 
     void setSettings(const ProxySettings &settings) { m_settings = settings; }
+    // Prices the request log's lines and stored answers; none: costs are logged as unknown.
+    void setPriceBook(const pricing::PriceBook *prices) { m_prices = prices; }
     void handle(http::HttpExchange *exchange);
     int inflightCount() const { return int(m_inflight.size()); }
 
@@ -52,12 +57,15 @@ private:
     void callUpstream(http::HttpExchange *exchange, const CachedRequest &request);
     void rejectBadRequest(http::HttpExchange *exchange, const CachedRequest &request,
                           int status, const QString &message, const QString &code);
+    // answer: the entry a hit served, when the caller has it at hand (else looked up by key).
     void log(const CachedRequest &request, const QString &outcome, int status,
-             const store::TokenUsage &usage, qint64 upstreamUs, const QByteArray &entryKey);
+             const store::TokenUsage &usage, qint64 upstreamUs, const QByteArray &entryKey,
+             const store::CacheEntry *answer = nullptr);
 
     store::Store *m_store;
     UpstreamClient *m_upstream;
     ProxySettings m_settings;
+    const pricing::PriceBook *m_prices = nullptr;
     QHash<QByteArray, InflightCall *> m_inflight;
 };
 

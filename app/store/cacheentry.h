@@ -5,6 +5,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
+
 namespace cachette::store {
 
 // Token counts as the upstream reported them (or estimated, when it did not).
@@ -14,6 +16,7 @@ struct TokenUsage
     qint64 completionTokens = 0;
     qint64 cachedPromptTokens = 0;   // prompt_tokens_details.cached_tokens
     bool known = false;              // false: the answer carried no usage
+    bool estimated = false;          // the counts are Cachette's guess (~chars/4), not the upstream's
 };
 
 // One cached answer. Times are milliseconds since the epoch (UTC); 0 means "none".
@@ -30,7 +33,9 @@ struct CacheEntry
     QByteArray streamEvents;         // recorded SSE bytes when the answer was streamed, else empty
     int status = 200;
     TokenUsage usage;
-    double costUsd = -1;             // the answer's own cost when the upstream said (OpenRouter)
+    // What fetching this answer cost: the upstream's own figure when it sent one (OpenRouter's
+    // usage.cost), else tokens x the price table at store time; -1 when neither is known.
+    double costUsd = -1;
     qint64 upstreamLatencyMs = 0;    // how long the original upstream call took
     qint64 createdAt = 0;
     qint64 lastHitAt = 0;
@@ -62,6 +67,15 @@ struct RequestLogRecord
     QByteArray entryKey;             // the entry served or stored, if any
     QString cacheNamespace;
     bool streamed = false;
+
+    // Money and time (schema version 3). A hit spends nothing (costUsd 0) and saves what its
+    // answer cost when it was fetched; any other line saves nothing (savedUsd 0) and spends the
+    // upstream call's cost. nullopt: no price for the model and no cost from the upstream.
+    // On a hit, usage holds the answer's tokens: tokens saved, not tokens spent.
+    std::optional<double> costUsd;
+    std::optional<double> savedUsd;
+    qint64 savedMs = 0;              // hits: upstream time the cache spared the client
+    bool priceKnown = false;         // this line's money figure (cost or saving) is known
 };
 
 } // namespace cachette::store

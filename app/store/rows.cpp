@@ -11,12 +11,25 @@ enum EntryColumn {
     EId, EKey, ENamespace, EEndpoint, EModel, EStatus, EPromptTokens, ECompletionTokens,
     ECachedTokens, EUsageKnown, ECostUsd, EUpstreamLatencyMs, ECreatedAt, ELastHitAt, EHitCount,
     EExpiresAt, ESizeBytes, EPinned, EPromptText, ECanonicalRequest, EResponseBody, EStreamEvents,
+    EUsageEstimated,
 };
 
 enum LogColumn {
     LId, LTs, LEndpoint, LModel, LOutcome, LPromptTokens, LCompletionTokens, LCachedTokens,
     LUsageKnown, LLatencyUs, LUpstreamLatencyUs, LStatus, LEntryKey, LNamespace, LStreamed,
+    LUsageEstimated, LCostUsd, LSavedUsd, LSavedMs, LPriceKnown,
 };
+
+// NULL for "unknown", so SUM() over money columns adds only what is known.
+QVariant money(std::optional<double> usd)
+{
+    return usd ? QVariant(*usd) : QVariant(QMetaType::fromType<double>());
+}
+
+std::optional<double> moneyAt(const QSqlQuery &q, int column)
+{
+    return q.isNull(column) ? std::nullopt : std::optional<double>(q.value(column).toDouble());
+}
 
 // A null QString binds as SQL NULL, which the NOT NULL text columns refuse.
 QString notNull(const QString &text)
@@ -32,7 +45,7 @@ QString entryColumns()
         "id, key, namespace, endpoint, model, status, prompt_tokens, completion_tokens, "
         "cached_tokens, usage_known, cost_usd, upstream_latency_ms, created_at, last_hit_at, "
         "hit_count, expires_at, size_bytes, pinned, prompt_text, canonical_request, "
-        "response_body, stream_events");
+        "response_body, stream_events, usage_estimated");
 }
 
 CacheEntry entryFromRow(const QSqlQuery &q)
@@ -59,6 +72,7 @@ CacheEntry entryFromRow(const QSqlQuery &q)
     e.canonicalRequest = q.value(ECanonicalRequest).toByteArray();
     e.responseBody = q.value(EResponseBody).toByteArray();
     e.streamEvents = q.value(EStreamEvents).toByteArray();
+    e.usage.estimated = q.value(EUsageEstimated).toBool();
     return e;
 }
 
@@ -70,11 +84,11 @@ QString upsertEntrySql()
         "INSERT INTO entries (key, namespace, endpoint, model, status, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, cost_usd, upstream_latency_ms, "
         "created_at, last_hit_at, hit_count, expires_at, size_bytes, pinned, prompt_text, "
-        "canonical_request, response_body, stream_events) "
+        "canonical_request, response_body, stream_events, usage_estimated) "
         "VALUES (:key, :namespace, :endpoint, :model, :status, :prompt_tokens, "
         ":completion_tokens, :cached_tokens, :usage_known, :cost_usd, :upstream_latency_ms, "
         ":created_at, :last_hit_at, :hit_count, :expires_at, :size_bytes, :pinned, :prompt_text, "
-        ":canonical_request, :response_body, :stream_events) "
+        ":canonical_request, :response_body, :stream_events, :usage_estimated) "
         "ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, "
         "endpoint = excluded.endpoint, model = excluded.model, status = excluded.status, "
         "prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, "
@@ -84,7 +98,8 @@ QString upsertEntrySql()
         "hit_count = excluded.hit_count, expires_at = excluded.expires_at, "
         "size_bytes = excluded.size_bytes, pinned = (entries.pinned OR excluded.pinned), "
         "prompt_text = excluded.prompt_text, canonical_request = excluded.canonical_request, "
-        "response_body = excluded.response_body, stream_events = excluded.stream_events");
+        "response_body = excluded.response_body, stream_events = excluded.stream_events, "
+        "usage_estimated = excluded.usage_estimated");
 }
 
 void bindEntry(QSqlQuery &q, const CacheEntry &e)
@@ -112,13 +127,15 @@ void bindEntry(QSqlQuery &q, const CacheEntry &e)
     q.bindValue(QStringLiteral(":canonical_request"), e.canonicalRequest);
     q.bindValue(QStringLiteral(":response_body"), e.responseBody);
     q.bindValue(QStringLiteral(":stream_events"), e.streamEvents);
+    q.bindValue(QStringLiteral(":usage_estimated"), int(e.usage.estimated));
 }
 
 QString logColumns()
 {
     return QStringLiteral(
         "id, ts, endpoint, model, outcome, prompt_tokens, completion_tokens, cached_tokens, "
-        "usage_known, latency_us, upstream_latency_us, status, entry_key, namespace, streamed");
+        "usage_known, latency_us, upstream_latency_us, status, entry_key, namespace, streamed, "
+        "usage_estimated, cost_usd, saved_usd, saved_ms, price_known");
 }
 
 RequestLogRecord logRecordFromRow(const QSqlQuery &q)
@@ -139,6 +156,11 @@ RequestLogRecord logRecordFromRow(const QSqlQuery &q)
     r.entryKey = q.value(LEntryKey).toString().toLatin1();
     r.cacheNamespace = q.value(LNamespace).toString();
     r.streamed = q.value(LStreamed).toBool();
+    r.usage.estimated = q.value(LUsageEstimated).toBool();
+    r.costUsd = moneyAt(q, LCostUsd);
+    r.savedUsd = moneyAt(q, LSavedUsd);
+    r.savedMs = q.value(LSavedMs).toLongLong();
+    r.priceKnown = q.value(LPriceKnown).toBool();
     return r;
 }
 
@@ -147,9 +169,11 @@ QString insertLogSql()
     return QStringLiteral(
         "INSERT INTO request_log (ts, endpoint, model, outcome, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, latency_us, upstream_latency_us, status, "
-        "entry_key, namespace, streamed) VALUES (:ts, :endpoint, :model, :outcome, "
+        "entry_key, namespace, streamed, usage_estimated, cost_usd, saved_usd, saved_ms, "
+        "price_known) VALUES (:ts, :endpoint, :model, :outcome, "
         ":prompt_tokens, :completion_tokens, :cached_tokens, :usage_known, :latency_us, "
-        ":upstream_latency_us, :status, :entry_key, :namespace, :streamed)");
+        ":upstream_latency_us, :status, :entry_key, :namespace, :streamed, :usage_estimated, "
+        ":cost_usd, :saved_usd, :saved_ms, :price_known)");
 }
 
 void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
@@ -170,6 +194,11 @@ void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
                                                    : QVariant(keyText(r.entryKey)));
     q.bindValue(QStringLiteral(":namespace"), notNull(r.cacheNamespace));
     q.bindValue(QStringLiteral(":streamed"), int(r.streamed));
+    q.bindValue(QStringLiteral(":usage_estimated"), int(r.usage.estimated));
+    q.bindValue(QStringLiteral(":cost_usd"), money(r.costUsd));
+    q.bindValue(QStringLiteral(":saved_usd"), money(r.savedUsd));
+    q.bindValue(QStringLiteral(":saved_ms"), r.savedMs);
+    q.bindValue(QStringLiteral(":price_known"), int(r.priceKnown));
 }
 
 } // namespace cachette::store::rows

@@ -8,10 +8,14 @@
 # Environment:
 #   ROUNDS=3        interleaved rounds per comparison (medians are taken over them; at least 3)
 #   DURATION=10     seconds per timed wrk run
-#   CACHETTE_BIN=…  use this binary instead of BUILD_DIR/app/cachette
+#   CACHETTE_BIN=…  use this binary instead of BUILD_DIR/cachette (or BUILD_DIR/app/cachette)
 #   NO_BUILD=1      never build; by default the bench preset dir is built (incrementally) first
 #   KEEP_TMP=1      keep the temp dir (configs, logs, Cachette's database) for a look afterwards
 #   QUIET_WAIT=0    wait up to this many seconds for the machine to be idle (<15 % busy) first
+#   PIN=            "split": servers on CPU 1, wrk on CPU 0; "same": everything on CPU 0. Unset: the
+#                   scheduler decides (the default, and how the figures in docs/ were taken). On
+#                   this VM one-connection latency depends mostly on whether a wake-up crosses
+#                   CPUs; PIN shows the two cases apart (see docs/benchmarks.md).
 #
 # With the defaults it runs 6 × 5 × 10 s timed wrk runs plus short warm-ups: about 5.3 minutes.
 # Other work on the machine (a compiler on the other core) skews everything: run it alone.
@@ -30,6 +34,12 @@ die() { say "run-proxy-bench: $*"; exit 1; }
 
 [[ $ROUNDS =~ ^[0-9]+$ && $ROUNDS -ge 1 ]] || die "ROUNDS must be a positive number"
 [[ $DURATION =~ ^[0-9]+$ && $DURATION -ge 1 ]] || die "DURATION must be a positive number"
+case ${PIN:-} in
+  "") srv_pin=(); wrk_pin=() ;;
+  split) srv_pin=(taskset -c 1); wrk_pin=(taskset -c 0) ;;
+  same) srv_pin=(taskset -c 0); wrk_pin=(taskset -c 0) ;;
+  *) die "PIN is split, same or unset" ;;
+esac
 [ "$ROUNDS" -ge 3 ] || say "run-proxy-bench: warning: ROUNDS=$ROUNDS; medians want at least 3"
 
 # Busy share of all cores over one second, from /proc/stat, in percent.
@@ -54,16 +64,25 @@ NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
   die "this nginx lacks the proxy module: run ./packaging/install-deps.sh (nginx-light or nginx)"
 
 # ---- the binary --------------------------------------------------------------------------------
-binary=${CACHETTE_BIN:-$build_dir/app/cachette}
 if [ -z "${CACHETTE_BIN:-}" ] && [ "${NO_BUILD:-0}" != 1 ] && [ "$build_dir" = "$repo/build/bench" ]; then
   say "run-proxy-bench: building $build_dir (cmake --preset bench)"
   (cd "$repo" && { [ -f "$build_dir/CMakeCache.txt" ] || cmake --preset bench >&2; } &&
      cmake --build --preset bench --target cachette >&2) ||
-    die "build failed; pass another build dir or CACHETTE_BIN=…/app/cachette (built ones: $(ls "$repo"/build*/app/cachette "$repo"/build/*/app/cachette 2>/dev/null | tr '\n' ' '))"
+    die "build failed; NO_BUILD=1 benchmarks the binary already in $build_dir, or pass another build dir or CACHETTE_BIN=…/cachette (built ones: $(ls "$repo"/build*/cachette "$repo"/build*/app/cachette "$repo"/build/*/cachette "$repo"/build/*/app/cachette 2>/dev/null | tr '\n' ' '))"
 fi
+# The binary sits at the top of the build dir (older trees: app/cachette); the newer one wins.
+newest_binary() {
+  local best="" f
+  for f in "$1/cachette" "$1/app/cachette"; do
+    if [ -f "$f" ] && [ -x "$f" ] && { [ -z "$best" ] || [ "$f" -nt "$best" ]; }; then best=$f; fi
+  done
+  echo "${best:-$1/cachette}"
+}
+binary=${CACHETTE_BIN:-$(newest_binary "$build_dir")}
 [ -x "$binary" ] || die "no cachette binary at $binary (build it: cmake --preset bench && cmake --build --preset bench --target cachette)"
 binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$binary")/../CMakeCache.txt" 2>/dev/null || true)
+build_type=$(cat "$(dirname "$binary")/CMakeCache.txt" "$(dirname "$binary")/../CMakeCache.txt" 2>/dev/null |
+             sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' | head -n1 || true)
 
 busy_start=$(machine_busy)
 waited=0
@@ -147,7 +166,7 @@ nginx_conf() {
 start_nginx() {   # start_nginx DIR NAME PORT
   "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" -t >"$1/logs/test.log" 2>&1 ||
     { cat "$1/logs/test.log" >&2; die "$2: nginx -t failed"; }
-  "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" >"$1/logs/stdout.log" 2>&1 &
+  "${srv_pin[@]}" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" >"$1/logs/stdout.log" 2>&1 &
   pids+=($!)
   wait_port "$3" "$!" "$2" "$1/logs/error.log"
 }
@@ -189,7 +208,7 @@ start_nginx "$tmp/ref" "nginx proxy_cache" "$nginx_port"
 
 # ---- Cachette ----------------------------------------------------------------------------------
 data_dir=$(mktemp -d "$tmp/cachette-data.XXXXXX")
-"$binary" --headless --listen "127.0.0.1:$cachette_port" \
+"${srv_pin[@]}" "$binary" --headless --listen "127.0.0.1:$cachette_port" \
   --upstream "http://127.0.0.1:$fake_port/v1" --data-dir "$data_dir" >"$tmp/cachette.log" 2>&1 &
 cachette_pid=$!
 pids+=("$cachette_pid")
@@ -203,8 +222,10 @@ grep -q '^listening on http://' "$tmp/cachette.log" ||
 sleep 1
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$cachette_pid/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$cachette_pid/status"; }
+rss_parts() { awk '/^Rss(Anon|File|Shmem):/ {printf "%s%s %.1f", sep, $1, $2 / 1024; sep = ", "}' "/proc/$cachette_pid/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$cachette_pid/stat"; }
 rss_start=$(rss_kb)
+rss_start_parts=$(rss_parts)
 
 path=/v1/chat/completions
 cachette_url="http://127.0.0.1:$cachette_port$path"
@@ -239,7 +260,7 @@ for i in 1 2; do ask "$nginx_url"; done
 run_wrk() {
   local label=$1; shift
   local out="$tmp/wrk-$label.txt"
-  timeout $((DURATION + 20)) wrk --timeout "$WRK_TIMEOUT" "$@" >"$out" 2>&1 ||
+  timeout $((DURATION + 20)) "${wrk_pin[@]}" wrk --timeout "$WRK_TIMEOUT" "$@" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed ($label)"; }
   local line
   line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line ($label)"; }
@@ -312,9 +333,20 @@ for round in $(seq "$ROUNDS"); do
   results[miss_added,cachette,$round]=$((c - d))
 done
 
-sleep 2
+# "Idle" after the runs: wait (at most 30 s) until Cachette has used no CPU for two seconds, so
+# queued writes have drained; how long that took is reported too.
+settle_s=0 quiet=0 prev=$(cpu_ticks)
+while [ "$settle_s" -lt 30 ] && [ "$quiet" -lt 2 ]; do
+  sleep 1; settle_s=$((settle_s + 1)); now=$(cpu_ticks)
+  if [ $((now - prev)) -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  prev=$now
+done
+settled="idle after ${settle_s} s"
+[ "$quiet" -ge 2 ] || settled="still busy after ${settle_s} s"
 rss_end=$(rss_kb)
+rss_end_parts=$(rss_parts)
 hwm=$(hwm_kb)
+db_mb=$(du -sm "$data_dir" | cut -f1)
 
 # ---- report ------------------------------------------------------------------------------------
 med() { values "$1" "$2" | median; }
@@ -348,8 +380,9 @@ cat <<EOF
 ## Exact-cache benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 Machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(uname -r).
-Cachette: \`$binary\` (${build_type:-unknown build type}); $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes 1.
+Cachette: \`$binary\` (${build_type:-unknown build type}, built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC'), repository at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?') plus any uncommitted changes); $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes 1.
 Before the run the machine was ${busy_start}% busy (load average $load_start; after: $(cut -d' ' -f1-3 /proc/loadavg)).
+CPU pinning: ${PIN:-none (the scheduler decides)}.
 $ROUNDS interleaved rounds of ${DURATION} s per run; medians over rounds; ratio = Cachette / reference.
 Hit answer: ${cachette_hit_bytes} bytes from Cachette, ${#completion} bytes from the provider.
 
@@ -364,8 +397,11 @@ Hit answer: ${cachette_hit_bytes} bytes from Cachette, ${#completion} bytes from
 | miss p50 added by Cachette (µs, median of per-round differences) | $added | | | ≤ 500 µs | $(mark "$ok_miss") |
 | miss p99, wrk -t1 -c1 (µs) | $mp99_c | $mp99_d (provider direct) | $(ratio "$mp99_c" "$mp99_d") | | |
 | miss throughput, wrk -t1 -c1 (req/s) | $(fmt_int "$mrps_c") | $(fmt_int "$mrps_d") (provider direct) | $(ratio "$mrps_c" "$mrps_d") | | |
-| idle RSS after start / after the runs (MB) | $(awk -v a="$rss_start" 'BEGIN {printf "%.1f", a / 1024}') / $(awk -v a="$rss_end" 'BEGIN {printf "%.1f", a / 1024}') | | | ≤ 60 MB | $(mark "$ok_rss") |
+| idle RSS after start / after the runs ($settled) (MB) | $(awk -v a="$rss_start" 'BEGIN {printf "%.1f", a / 1024}') / $(awk -v a="$rss_end" 'BEGIN {printf "%.1f", a / 1024}') | | | ≤ 60 MB | $(mark "$ok_rss") |
 | peak RSS during the runs (MB) | $(awk -v a="$hwm" 'BEGIN {printf "%.1f", a / 1024}') | | | | |
+| RSS after start by kind (MB) | $rss_start_parts | | | | |
+| RSS after the runs by kind (MB) | $rss_end_parts | | | | |
+| data dir after the runs (MB) | $db_mb | | | | |
 | Cachette CPU per hit (µs, user+sys over all hit runs) | $cpu_us_per_hit | | | | |
 
 At one connection the percentiles are plain ones measured by the Lua scripts (see

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QThread>
 
+#include <functional>
+
 namespace cachette::ui {
 
 // The GUI's handle on the engine. The engine runs on a thread of its own so that nothing the
@@ -22,9 +24,11 @@ public:
     ~EngineHost() override;   // stops the proxy and waits for queued writes
 
     // Applies a configuration; a running proxy restarts its listener if the address changed.
-    // Returns false with a readable error when the configuration is invalid.
+    // Returns false with a readable error when the configuration is invalid (checked here, on
+    // the GUI thread) or when the restarted listener fails (the state is then Error).
+    // Blocks until the engine thread has applied it, so state() and baseUrl() are current.
     bool configure(const EngineConfig &config, QString *error = nullptr);
-    EngineConfig config() const;
+    EngineConfig config() const { return m_config; }
 
     void start();   // result arrives as stateChanged()
     void stop();
@@ -38,15 +42,40 @@ public:
     void removeEntries(const QList<QByteArray> &keys);
     void setPinned(const QByteArray &key, bool pinned);
 
+    // Blocks until every write queued so far is committed and its signals are posted (tests,
+    // views that must read what was just written).
+    void flush();
+
 Q_SIGNALS:
+    // Emitted when the state, the error or the base URL (a new port) changed.
     void stateChanged(cachette::Engine::State state, const QString &error);
     void entryStored(const QByteArray &key);
     void entriesRemoved(const QList<QByteArray> &keys);
     void requestLogged(const cachette::store::RequestLogRecord &record);
 
 private:
+    // What the GUI mirrors of the engine; seq orders snapshots taken on the engine thread.
+    struct Snapshot
+    {
+        quint64 seq = 0;
+        Engine::State state = Engine::State::Stopped;
+        QString error;
+        QString baseUrl;
+    };
+
+    void createEngine();
+    void runBlocking(const std::function<void()> &task);
+    void post(const std::function<void()> &task);
+    Snapshot takeSnapshot();            // engine thread
+    void publishSnapshot();             // engine thread → queued to the GUI thread
+    void applySnapshot(const Snapshot &snapshot);
+
     QThread m_thread;
-    Engine *m_engine = nullptr;   // lives on m_thread
+    QObject *m_context = nullptr;   // lives on m_thread: the target of posted calls
+    Engine *m_engine = nullptr;     // lives on m_thread
+    quint64 m_nextSeq = 0;          // engine thread only
+    quint64 m_appliedSeq = 0;       // GUI thread only
+    EngineConfig m_config;
     Engine::State m_state = Engine::State::Stopped;
     QString m_error;
     QString m_baseUrl;

@@ -1,0 +1,440 @@
+#include "semanticcache.h"
+
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <algorithm>
+
+namespace cachette::semantic {
+
+namespace {
+
+constexpr int kRecentVectors = 512;
+
+QString modelOf(const QJsonObject &body)
+{
+    return body.value(QLatin1String("model")).toString();
+}
+
+} // namespace
+
+QString outcomeName(Decision::Outcome outcome)
+{
+    switch (outcome) {
+    case Decision::Outcome::Hit:
+        return QStringLiteral("hit");
+    case Decision::Outcome::Miss:
+        return QStringLiteral("miss");
+    case Decision::Outcome::Refused:
+        return QStringLiteral("refused");
+    case Decision::Outcome::NotApplicable:
+        return QStringLiteral("not-applicable");
+    case Decision::Outcome::NotReady:
+        return QStringLiteral("not-ready");
+    case Decision::Outcome::EmbedderError:
+        return QStringLiteral("embedder-error");
+    }
+    return QString();
+}
+
+// A background load: the worker fills `index` while this thread keeps serving from the old
+// one. Ids freed meanwhile are held back (not reused) until the swap, so an id in the new
+// index can only mean the entry it was loaded for.
+struct SemanticCache::Loading
+{
+    std::unique_ptr<VectorIndex> index;
+    QThread *thread = nullptr;
+    QSet<quint32> removed;
+    int count = 0;
+};
+
+SemanticCache::SemanticCache(std::unique_ptr<Embedder> embedder, QObject *parent,
+                             const IndexOptions &indexOptions)
+    : QObject(parent)
+    , m_embedder(std::move(embedder))
+    , m_indexOptions(indexOptions)
+{
+    qRegisterMetaType<cachette::semantic::VectorRecord>();
+    resetIndex();
+}
+
+SemanticCache::~SemanticCache()
+{
+    if (m_loading && m_loading->thread) {
+        m_loading->thread->disconnect(this);
+        m_loading->thread->wait();
+        delete m_loading->thread;
+    }
+}
+
+void SemanticCache::resetIndex()
+{
+    const int dim = m_embedder->dimension();
+    m_index = dim > 0 ? std::make_unique<VectorIndex>(dim, m_indexOptions) : nullptr;
+    m_entries.clear();
+    m_freeIds.clear();
+    m_ids.clear();
+    m_pendingAdds.clear();
+    m_recentVectors.clear();
+}
+
+void SemanticCache::setEmbedder(std::unique_ptr<Embedder> embedder)
+{
+    if (m_loading && m_loading->thread) {
+        m_loading->thread->disconnect(this);
+        m_loading->thread->wait();
+        delete m_loading->thread;
+    }
+    m_loading.reset();
+    m_embedder = std::move(embedder);
+    ++m_generation;
+    resetIndex();
+}
+
+// --- lookup ------------------------------------------------------------------------------
+
+SemanticCache::Prepared SemanticCache::prepare(const QString &cacheNamespace,
+                                               const QString &endpoint,
+                                               const QJsonObject &body) const
+{
+    Prepared p;
+    Decision &d = p.decision;
+    d.model = modelOf(body);
+    d.threshold = m_settings.thresholdFor(d.model);
+    d.outcome = Decision::Outcome::NotApplicable;
+    if (!m_settings.isOnFor(d.model)) {
+        d.reason = QStringLiteral("semantic matching is off for %1")
+                       .arg(d.model.isEmpty() ? QStringLiteral("this request") : d.model);
+        return p;
+    }
+    p.key = promptKey(cacheNamespace, endpoint, body, m_settings.scopeFor(d.model));
+    if (!p.key.usable) {
+        d.reason = p.key.reason;
+        return p;
+    }
+    if (m_loading) {
+        d.outcome = Decision::Outcome::NotReady;
+        d.reason = QStringLiteral("the semantic index is still loading");
+        return p;
+    }
+    p.proceed = true;
+    return p;
+}
+
+Decision SemanticCache::decide(const QString &cacheNamespace, const QString &endpoint,
+                               const QJsonObject &body)
+{
+    Prepared p = prepare(cacheNamespace, endpoint, body);
+    if (!p.proceed)
+        return p.decision;
+    QElapsedTimer timer;
+    timer.start();
+    Vector query;
+    if (const Vector *known = recentVector(p.key.text)) {
+        query = *known;
+    } else {
+        const Embeddings result = m_embedder->embedNow({p.key.text});
+        if (!result.ok() || result.vectors.size() != 1) {
+            p.decision.outcome = Decision::Outcome::EmbedderError;
+            p.decision.reason = result.ok() ? QStringLiteral("the embedder returned no vector")
+                                            : result.error;
+            return p.decision;
+        }
+        query = result.vectors.first();
+        normalize(query);
+        rememberVector(p.key.text, query);
+    }
+    p.decision.embedMicros = timer.nsecsElapsed() / 1000;
+    finishDecision(p.decision, p.key, query);
+    return p.decision;
+}
+
+std::optional<Match> SemanticCache::lookup(const QString &cacheNamespace, const QString &endpoint,
+                                           const QJsonObject &body, Decision *details)
+{
+    Decision decision = decide(cacheNamespace, endpoint, body);
+    std::optional<Match> match = decision.match;
+    if (details)
+        *details = std::move(decision);
+    return match;
+}
+
+void SemanticCache::lookupAsync(const QString &cacheNamespace, const QString &endpoint,
+                                const QJsonObject &body, QObject *receiver,
+                                std::function<void(const Decision &)> done)
+{
+    Prepared p = prepare(cacheNamespace, endpoint, body);
+    if (!p.proceed || m_embedder->isSynchronous() || recentVector(p.key.text)) {
+        done(p.proceed ? decide(cacheNamespace, endpoint, body) : p.decision);
+        return;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    QPointer<SemanticCache> self(this);
+    QPointer<QObject> guard(receiver);
+    const quint64 generation = m_generation;
+    m_embedder->embed({p.key.text}, [=, decision = p.decision, key = p.key](const Embeddings &result) mutable {
+        if (!self || !guard)
+            return;
+        decision.embedMicros = timer.nsecsElapsed() / 1000;
+        if (generation != self->m_generation) {
+            decision.reason = QStringLiteral("the embedder changed during the lookup");
+        } else if (!result.ok() || result.vectors.size() != 1) {
+            decision.outcome = Decision::Outcome::EmbedderError;
+            decision.reason = result.ok() ? QStringLiteral("the embedder returned no vector")
+                                          : result.error;
+        } else {
+            Vector query = result.vectors.first();
+            normalize(query);
+            self->rememberVector(key.text, query);
+            self->finishDecision(decision, key, query);
+        }
+        done(decision);
+    });
+}
+
+void SemanticCache::finishDecision(Decision &decision, const PromptKey &key,
+                                   const Vector &query) const
+{
+    QElapsedTimer timer;
+    timer.start();
+    decision.outcome = Decision::Outcome::Miss;
+    if (!m_index || int(query.size()) != m_index->dimension()) {
+        decision.reason = m_index ? QStringLiteral("the query vector has the wrong dimension")
+                                  : QStringLiteral("nothing is indexed yet");
+        return;
+    }
+    const std::vector<Neighbor> nearest =
+        m_index->search(key.contextHash, query.data(), std::max(1, m_settings.candidates));
+    for (const Neighbor &n : nearest) {
+        const Entry &entry = m_entries[n.id];
+        decision.candidates.push_back({entry.key, n.similarity, entry.text,
+                                       n.similarity >= decision.threshold, Guard::None});
+    }
+    judgeCandidates(decision, key.text);
+    decision.searchMicros = timer.nsecsElapsed() / 1000;
+}
+
+// Candidates above the threshold, most similar first; the first no guard refuses is the hit.
+// The query's guard facts are worked out only when some candidate is above the threshold.
+void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText) const
+{
+    std::optional<GuardFacts> queryFacts;
+    for (Candidate &candidate : decision.candidates) {
+        if (!candidate.aboveThreshold)
+            break;
+        if (!queryFacts)
+            queryFacts = GuardFacts::of(queryText);
+        candidate.refusedBy = firstDifference(*queryFacts, GuardFacts::of(candidate.prompt),
+                                              m_settings.guards);
+        if (candidate.refusedBy == Guard::None) {
+            decision.outcome = Decision::Outcome::Hit;
+            decision.match = Match{candidate.entryKey, candidate.similarity, candidate.prompt};
+            return;
+        }
+        if (decision.guard == Guard::None)
+            decision.guard = candidate.refusedBy;
+    }
+    if (decision.guard != Guard::None) {
+        decision.outcome = Decision::Outcome::Refused;
+        decision.reason = QStringLiteral("the %1 guard refused").arg(guardName(decision.guard));
+    }
+}
+
+// --- add / remove --------------------------------------------------------------------------
+
+void SemanticCache::add(const QByteArray &entryKey, const QString &cacheNamespace,
+                        const QString &endpoint, const QJsonObject &body)
+{
+    const QString model = modelOf(body);
+    const PromptKey key = promptKey(cacheNamespace, endpoint, body, m_settings.scopeFor(model));
+    if (!key.usable || entryKey.isEmpty())
+        return;
+    VectorRecord record{entryKey, m_embedder->id(), key.contextHash, key.text, {}};
+    if (const Vector *known = recentVector(key.text)) {
+        record.vector = *known;
+        if (insert(record))
+            Q_EMIT vectorAdded(record);
+        return;
+    }
+    const quint64 serial = ++m_serial;
+    m_pendingAdds.insert(entryKey, serial);
+    QPointer<SemanticCache> self(this);
+    const quint64 generation = m_generation;
+    m_embedder->embed({key.text}, [=, record = std::move(record)](const Embeddings &result) mutable {
+        if (!self || generation != self->m_generation
+            || self->m_pendingAdds.value(record.entryKey) != serial)
+            return;   // removed (or embedder switched) while embedding
+        self->m_pendingAdds.remove(record.entryKey);
+        if (!result.ok() || result.vectors.size() != 1) {
+            Q_EMIT self->embedderFailed(result.ok() ? QStringLiteral("the embedder returned no vector")
+                                                    : result.error);
+            return;
+        }
+        record.vector = result.vectors.first();
+        normalize(record.vector);
+        self->rememberVector(record.text, record.vector);
+        if (self->insert(record))
+            Q_EMIT self->vectorAdded(record);
+    });
+}
+
+bool SemanticCache::insert(const VectorRecord &record)
+{
+    if (record.embedderId != m_embedder->id() || record.vector.empty() || record.entryKey.isEmpty())
+        return false;
+    if (!m_index)   // a remote embedder's dimension is known from its first vector
+        m_index = std::make_unique<VectorIndex>(int(record.vector.size()), m_indexOptions);
+    if (int(record.vector.size()) != m_index->dimension())
+        return false;
+    Vector unit = record.vector;
+    normalize(unit);
+    remove({record.entryKey});
+    const quint32 id = allocate(record.entryKey, record.text, record.contextHash);
+    m_index->insert(id, record.contextHash, unit.data());
+    return true;
+}
+
+void SemanticCache::remove(const QList<QByteArray> &entryKeys)
+{
+    for (const QByteArray &key : entryKeys) {
+        m_pendingAdds.remove(key);
+        const auto it = m_ids.constFind(key);
+        if (it == m_ids.constEnd())
+            continue;
+        const quint32 id = *it;
+        m_ids.erase(it);
+        if (m_index)
+            m_index->remove(id);
+        release(id);
+    }
+}
+
+quint32 SemanticCache::allocate(const QByteArray &key, const QString &text, quint64 context)
+{
+    quint32 id;
+    if (!m_freeIds.empty()) {
+        id = m_freeIds.back();
+        m_freeIds.pop_back();
+    } else {
+        id = quint32(m_entries.size());
+        m_entries.emplace_back();
+    }
+    m_entries[id] = Entry{key, text, context, true};
+    m_ids.insert(key, id);
+    return id;
+}
+
+void SemanticCache::release(quint32 id)
+{
+    m_entries[id] = Entry();
+    if (m_loading)
+        m_loading->removed.insert(id);   // reused only after the loaded index is swapped in
+    else
+        m_freeIds.push_back(id);
+}
+
+// --- loading -------------------------------------------------------------------------------
+
+int SemanticCache::load(const QList<VectorRecord> &records)
+{
+    int count = 0;
+    for (const VectorRecord &record : records)
+        count += insert(record) ? 1 : 0;
+    return count;
+}
+
+void SemanticCache::loadInBackground(QList<VectorRecord> records)
+{
+    if (m_loading || records.isEmpty()) {
+        if (!m_loading)
+            Q_EMIT loaded(int(size()));
+        return;
+    }
+    // Ids and texts are taken here, on this thread; only the index is built on the worker.
+    const QString id = m_embedder->id();
+    int dim = m_index ? m_index->dimension() : 0;
+    struct Item { quint32 id; quint64 context; Vector vector; };
+    auto items = std::make_shared<std::vector<Item>>();
+    for (VectorRecord &record : records) {
+        if (record.embedderId != id || record.vector.empty() || m_ids.contains(record.entryKey))
+            continue;
+        if (dim == 0)
+            dim = int(record.vector.size());
+        if (int(record.vector.size()) != dim)
+            continue;
+        normalize(record.vector);
+        items->push_back({allocate(record.entryKey, record.text, record.contextHash), record.contextHash,
+                          std::move(record.vector)});
+    }
+    records.clear();
+    if (!m_index && dim > 0)
+        m_index = std::make_unique<VectorIndex>(dim, m_indexOptions);
+    if (items->empty()) {
+        Q_EMIT loaded(int(size()));
+        return;
+    }
+    m_loading = std::make_unique<Loading>();
+    m_loading->index = std::make_unique<VectorIndex>(dim, m_indexOptions);
+    m_loading->count = int(items->size());
+    VectorIndex *target = m_loading->index.get();
+    m_loading->thread = QThread::create([target, items] {
+        for (const Item &item : *items)
+            target->insert(item.id, item.context, item.vector.data());
+        items->clear();
+    });
+    m_loading->thread->setObjectName(QStringLiteral("cachette-semantic-load"));
+    connect(m_loading->thread, &QThread::finished, this, &SemanticCache::adoptLoaded,
+            Qt::QueuedConnection);
+    m_loading->thread->start(QThread::LowPriority);
+}
+
+// On this thread, once the worker is done: entries added here meanwhile move over to the new
+// index, entries removed meanwhile leave it, and the held-back ids become free again.
+void SemanticCache::adoptLoaded()
+{
+    std::unique_ptr<Loading> loading = std::move(m_loading);
+    loading->thread->wait();
+    delete loading->thread;
+    std::unique_ptr<VectorIndex> index = std::move(loading->index);
+    for (quint32 id : std::as_const(loading->removed)) {
+        index->remove(id);
+        m_freeIds.push_back(id);
+    }
+    for (quint32 id = 0; id < quint32(m_entries.size()); ++id) {
+        const Entry &entry = m_entries[id];
+        if (!entry.live || index->contains(id))
+            continue;
+        if (const float *v = m_index ? m_index->vector(id) : nullptr)
+            index->insert(id, entry.context, v);
+    }
+    m_index = std::move(index);
+    Q_EMIT loaded(loading->count);
+}
+
+qint64 SemanticCache::indexMemoryBytes() const
+{
+    qint64 bytes = m_index ? m_index->memoryBytes() : 0;
+    for (const Entry &entry : m_entries)
+        bytes += qint64(sizeof(Entry)) + entry.key.capacity() + entry.text.capacity() * 2 + 48;
+    return bytes + m_ids.capacity() * 16;
+}
+
+// --- recent query vectors ------------------------------------------------------------------
+
+const Vector *SemanticCache::recentVector(const QString &text) const
+{
+    const auto it = m_recentVectors.constFind(text);
+    return it == m_recentVectors.constEnd() ? nullptr : &*it;
+}
+
+void SemanticCache::rememberVector(const QString &text, const Vector &vector)
+{
+    // A miss is usually followed by add() of the same text once the answer arrives: keeping
+    // the last queries' vectors saves that second embedding (a second API call when remote).
+    if (m_recentVectors.size() >= kRecentVectors)
+        m_recentVectors.clear();
+    m_recentVectors.insert(text, vector);
+}
+
+} // namespace cachette::semantic

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "guards.h"
+#include "promptcontext.h"
+
+#include <QHash>
+#include <QSet>
+#include <QString>
+
+namespace cachette::semantic {
+
+// The global default threshold for the local embedder, chosen on the benchmark (docs/
+// benchmarks.md, "Semantic cache (issue #4)"): the most precise point of the curve (97.3 % on
+// GPTCache's pairs, 99.5 % counting origins with the same content), with no false hit on
+// unrelated pairs down to 0.70 — a margin, since one threshold serves every kind of prompt.
+constexpr float kDefaultThreshold = 0.85f;
+
+// What the Thresholds view edits. Thresholds are cosine similarities in [0, 1]: higher is
+// stricter; 1.0 (or more) turns semantic matching off (the exact lookup still runs).
+struct SemanticSettings
+{
+    bool enabled = true;
+    float threshold = kDefaultThreshold;
+    QHash<QString, float> modelThresholds;   // per-model overrides of threshold
+    QSet<QString> wholeConversationModels;   // compare the whole conversation for these models
+    GuardOptions guards;
+    int candidates = 5;                      // nearest entries examined and reported
+
+    float thresholdFor(const QString &model) const
+    {
+        return modelThresholds.value(model, threshold);
+    }
+    bool isOnFor(const QString &model) const { return enabled && thresholdFor(model) < 1.0f; }
+    CompareScope scopeFor(const QString &model) const
+    {
+        return wholeConversationModels.contains(model) ? CompareScope::WholeConversation
+                                                       : CompareScope::LastUserMessage;
+    }
+};
+
+} // namespace cachette::semantic

@@ -1,0 +1,88 @@
+#include "proxystate.h"
+
+#include <QPainter>
+#include <QPixmap>
+
+namespace cachette::ui {
+
+QString stateName(Engine::State state)
+{
+    switch (state) {
+    case Engine::State::Running:
+        return QStringLiteral("Running");
+    case Engine::State::Stopped:
+        return QStringLiteral("Stopped");
+    case Engine::State::Error:
+        return QStringLiteral("Error");
+    }
+    return {};
+}
+
+QColor stateColor(Engine::State state)
+{
+    switch (state) {
+    case Engine::State::Running:
+        return QColor(0x2e, 0xa0, 0x43);
+    case Engine::State::Stopped:
+        return QColor(0x8a, 0x93, 0x9e);
+    case Engine::State::Error:
+        return QColor(0xd1, 0x3b, 0x3b);
+    }
+    return {};
+}
+
+QIcon stateDotIcon(Engine::State state, int size)
+{
+    // Drawn at twice the size so it stays round on high-DPI screens.
+    QPixmap pixmap(size * 2, size * 2);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(stateColor(state));
+    const qreal margin = size * 0.4;
+    painter.drawEllipse(QRectF(margin, margin, size * 2 - 2 * margin, size * 2 - 2 * margin));
+    painter.end();
+    pixmap.setDevicePixelRatio(2);
+    return QIcon(pixmap);
+}
+
+QIcon trayIcon(Engine::State state)
+{
+    switch (state) {
+    case Engine::State::Running:
+        return QIcon(QStringLiteral(":/icons/tray-running.svg"));
+    case Engine::State::Stopped:
+        return QIcon(QStringLiteral(":/icons/tray-stopped.svg"));
+    case Engine::State::Error:
+        return QIcon(QStringLiteral(":/icons/tray-error.svg"));
+    }
+    return {};
+}
+
+QString asSentence(const QString &fragment)
+{
+    QString text = fragment.trimmed();
+    if (text.isEmpty())
+        return text;
+    text[0] = text[0].toUpper();
+    if (!text.endsWith(QLatin1Char('.')) && !text.endsWith(QLatin1Char('?'))
+        && !text.endsWith(QLatin1Char('!')))
+        text += QLatin1Char('.');
+    return text;
+}
+
+QColor outcomeColor(const QString &outcome)
+{
+    if (outcome == QLatin1String("hit"))
+        return QColor(0x2e, 0x9e, 0x44);
+    if (outcome == QLatin1String("miss"))
+        return QColor(0x3b, 0x7d, 0xd8);
+    if (outcome == QLatin1String("refresh"))
+        return QColor(0xc9, 0x86, 0x10);
+    if (outcome == QLatin1String("error"))
+        return QColor(0xd1, 0x3b, 0x3b);
+    return QColor(0x80, 0x88, 0x92);   // bypass and anything new
+}
+
+} // namespace cachette::ui

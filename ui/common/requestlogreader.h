@@ -1,0 +1,34 @@
+#pragma once
+
+#include "store/cacheentry.h"
+
+#include <QList>
+#include <QString>
+
+namespace cachette::ui {
+
+// Reads the request log through a read-only SQLite connection of its own, on the GUI thread.
+// The engine's Store may only be used on the engine thread; WAL mode lets this reader run
+// while the engine's writer commits. Each instance has a unique connection name.
+class RequestLogReader
+{
+public:
+    RequestLogReader() = default;
+    ~RequestLogReader();
+    Q_DISABLE_COPY_MOVE(RequestLogReader)
+
+    // False (with *error) when the file does not exist yet or cannot be opened.
+    bool open(const QString &databasePath, QString *error = nullptr);
+    void close();
+    bool isOpen() const { return !m_name.isEmpty(); }
+    QString path() const { return m_path; }
+
+    QList<store::RequestLogRecord> recent(int limit) const;   // newest first
+    qint64 countOutcomeSince(const QString &outcome, qint64 sinceMs) const;
+
+private:
+    QString m_name;
+    QString m_path;
+};
+
+} // namespace cachette::ui

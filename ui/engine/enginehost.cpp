@@ -1,0 +1,157 @@
+#include "enginehost.h"
+
+#include "store/store.h"
+
+#include <QDir>
+#include <QMetaObject>
+
+namespace cachette::ui {
+
+namespace {
+
+// Types that travel in queued signals between the engine thread and the GUI thread.
+void registerMetaTypes()
+{
+    qRegisterMetaType<cachette::Engine::State>("cachette::Engine::State");
+    qRegisterMetaType<cachette::store::RequestLogRecord>("cachette::store::RequestLogRecord");
+    qRegisterMetaType<QList<QByteArray>>("QList<QByteArray>");
+}
+
+} // namespace
+
+EngineHost::EngineHost(QObject *parent)
+    : QObject(parent)
+{
+    registerMetaTypes();
+    m_baseUrl = m_config.baseUrl();
+    m_thread.setObjectName(QStringLiteral("cachette-engine"));
+    m_context = new QObject;
+    m_context->moveToThread(&m_thread);
+    // The canonical way to delete an object that lives on a thread once that thread is done.
+    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
+    m_thread.start();
+    createEngine();
+}
+
+EngineHost::~EngineHost()
+{
+    runBlocking([this] {
+        m_engine->shutdown();   // every queued write reaches the disk before we return
+        delete m_engine;
+        m_engine = nullptr;
+    });
+    m_thread.quit();
+    m_thread.wait();
+}
+
+// The engine is built on its own thread: its sockets and timers belong to the thread that
+// creates them (HttpServer's QTcpServer is a member, which moveToThread would leave behind).
+void EngineHost::createEngine()
+{
+    runBlocking([this] {
+        m_engine = new Engine(m_context);
+        store::Store *store = m_engine->store();
+        // Signal to signal: queued, since this host lives on the GUI thread.
+        connect(store, &store::Store::entryStored, this, &EngineHost::entryStored);
+        connect(store, &store::Store::entriesRemoved, this, &EngineHost::entriesRemoved);
+        connect(store, &store::Store::requestLogged, this, &EngineHost::requestLogged);
+        // Direct: the snapshot must be taken on the engine thread, where the state lives.
+        connect(m_engine, &Engine::stateChanged, m_context, [this] { publishSnapshot(); },
+                Qt::DirectConnection);
+    });
+}
+
+bool EngineHost::configure(const EngineConfig &config, QString *error)
+{
+    QString problem;
+    if (!config.validate(&problem)) {
+        if (error)
+            *error = problem;
+        return false;
+    }
+    bool ok = false;
+    Snapshot snapshot;
+    runBlocking([&] {
+        ok = m_engine->configure(config, &problem);
+        snapshot = takeSnapshot();
+    });
+    m_config = config;   // the engine keeps it even when restarting the listener failed
+    applySnapshot(snapshot);
+    if (!ok && error)
+        *error = problem;
+    return ok;
+}
+
+void EngineHost::start()
+{
+    post([this] {
+        m_engine->start();
+        publishSnapshot();   // also when the state did not change (a new error, a new port)
+    });
+}
+
+void EngineHost::stop()
+{
+    post([this] {
+        m_engine->stop();
+        publishSnapshot();
+    });
+}
+
+QString EngineHost::databasePath() const
+{
+    return QDir(m_config.dataDir).absoluteFilePath(QStringLiteral("cachette.sqlite"));
+}
+
+void EngineHost::removeEntries(const QList<QByteArray> &keys)
+{
+    post([this, keys] { m_engine->store()->removeEntries(keys); });
+}
+
+void EngineHost::setPinned(const QByteArray &key, bool pinned)
+{
+    post([this, key, pinned] { m_engine->store()->setPinned(key, pinned); });
+}
+
+void EngineHost::flush()
+{
+    runBlocking([this] { m_engine->store()->flush(); });
+}
+
+void EngineHost::runBlocking(const std::function<void()> &task)
+{
+    QMetaObject::invokeMethod(m_context, task, Qt::BlockingQueuedConnection);
+}
+
+void EngineHost::post(const std::function<void()> &task)
+{
+    QMetaObject::invokeMethod(m_context, task, Qt::QueuedConnection);
+}
+
+EngineHost::Snapshot EngineHost::takeSnapshot()
+{
+    return Snapshot{++m_nextSeq, m_engine->state(), m_engine->errorString(), m_engine->baseUrl()};
+}
+
+void EngineHost::publishSnapshot()
+{
+    const Snapshot snapshot = takeSnapshot();
+    QMetaObject::invokeMethod(this, [this, snapshot] { applySnapshot(snapshot); },
+                              Qt::QueuedConnection);
+}
+
+void EngineHost::applySnapshot(const Snapshot &snapshot)
+{
+    // A snapshot queued before configure() returned may arrive after it: keep the newest.
+    if (snapshot.seq <= m_appliedSeq)
+        return;
+    m_appliedSeq = snapshot.seq;
+    if (snapshot.state == m_state && snapshot.error == m_error && snapshot.baseUrl == m_baseUrl)
+        return;
+    m_state = snapshot.state;
+    m_error = snapshot.error;
+    m_baseUrl = snapshot.baseUrl;
+    Q_EMIT stateChanged(m_state, m_error);
+}
+
+} // namespace cachette::ui

@@ -1,0 +1,519 @@
+#include "settingsview.h"
+
+#include "common/proxystate.h"
+#include "engine/enginehost.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace cachette::ui {
+
+namespace {
+
+constexpr qint64 kMiB = 1024 * 1024;
+constexpr int kContentWidth = 760;
+
+// A field and its two lines below it (what is wrong, what it means) as one form row.
+QWidget *fieldWithNotes(QWidget *field, QLabel *error, QLabel *hint = nullptr)
+{
+    auto *box = new QWidget;
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(3);
+    layout->addWidget(field);
+    layout->addWidget(error);
+    if (hint)
+        layout->addWidget(hint);
+    return box;
+}
+
+// A widget left-aligned in its form row, at its own width rather than the row's.
+QWidget *leftAligned(QWidget *widget)
+{
+    auto *row = new QWidget;
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(widget);
+    layout->addStretch(1);
+    return row;
+}
+
+QFormLayout *makeForm(QGroupBox *group)
+{
+    auto *form = new QFormLayout(group);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    form->setLabelAlignment(Qt::AlignRight | Qt::AlignTop);
+    form->setVerticalSpacing(10);
+    form->setHorizontalSpacing(14);
+    return form;
+}
+
+QStringList splitOrigins(const QString &text)
+{
+    QStringList origins;
+    for (QString origin : text.split(QRegularExpression(QStringLiteral("[\\s,]+")),
+                                     Qt::SkipEmptyParts)) {
+        // Browsers send origins without a trailing slash, and the proxy compares them exactly.
+        while (origin.endsWith(QLatin1Char('/')))
+            origin.chop(1);
+        origins.append(origin);
+    }
+    return origins;
+}
+
+} // namespace
+
+SettingsView::SettingsView(EngineHost *host, QWidget *parent)
+    : QWidget(parent)
+    , m_host(host)
+{
+    // One label width for every group, so the fields of all three line up.
+    for (const char *text : {"Listen on", "Provider", "Upstream URL", "Size limit",
+                             "Entries expire", "Allowed origins"})
+        m_labelWidth = qMax(m_labelWidth, fontMetrics().horizontalAdvance(QLatin1String(text)));
+    m_labelWidth += 8;
+
+    m_overrideNote = makeHintLabel(QString());
+    m_overrideNote->setObjectName(QStringLiteral("overrideNote"));
+    m_overrideNote->hide();
+
+    auto *content = new QWidget;
+    auto *column = new QVBoxLayout(content);
+    column->setContentsMargins(24, 20, 24, 20);
+    column->setSpacing(16);
+    column->addWidget(m_overrideNote);
+    column->addWidget(buildProxyGroup());
+    column->addWidget(buildCacheGroup());
+    column->addWidget(buildAccessGroup());
+    column->addStretch(1);
+    content->setMaximumWidth(kContentWidth);   // long form fields are hard to read
+
+    // The form scrolls; the buttons stay in sight at any window height.
+    auto *scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    scroll->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(buildButtonBar());
+
+    m_saved = AppSettings::load(*openSettings());
+    load(m_saved);
+    // "Saved, but the proxy could not restart" is stale once it runs (Try again, a freed port).
+    connect(m_host, &EngineHost::stateChanged, this, [this] {
+        if (m_host->state() == Engine::State::Running)
+            showFormError(QString());
+    });
+}
+
+QList<SettingsView::Upstream> SettingsView::presets()
+{
+    return {
+        {QStringLiteral("OpenAI"), QStringLiteral("https://api.openai.com/v1")},
+        {QStringLiteral("OpenRouter"), QStringLiteral("https://openrouter.ai/api/v1")},
+        {QStringLiteral("Ollama"), QStringLiteral("http://127.0.0.1:11434/v1")},
+        {QStringLiteral("LM Studio"), QStringLiteral("http://127.0.0.1:1234/v1")},
+        {QStringLiteral("Custom"), QString()},
+    };
+}
+
+QWidget *SettingsView::buildProxyGroup()
+{
+    auto *group = new QGroupBox(QStringLiteral("Proxy"));
+    QFormLayout *form = makeForm(group);
+
+    m_listen = new QLineEdit;
+    m_listen->setObjectName(QStringLiteral("listenEdit"));
+    m_listen->setPlaceholderText(QStringLiteral("127.0.0.1:8787"));
+    m_listenError = makeErrorLabel(QStringLiteral("listenError"));
+    m_listenHint = makeHintLabel(QString());
+    addRow(form, QStringLiteral("Listen on"), fieldWithNotes(m_listen, m_listenError, m_listenHint));
+
+    m_preset = new QComboBox;
+    m_preset->setObjectName(QStringLiteral("presetCombo"));
+    for (const Upstream &preset : presets())
+        m_preset->addItem(preset.name, preset.url);
+    m_preset->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    addRow(form, QStringLiteral("Provider"), leftAligned(m_preset));
+
+    m_upstream = new QLineEdit;
+    m_upstream->setObjectName(QStringLiteral("upstreamEdit"));
+    m_upstream->setPlaceholderText(QStringLiteral("https://api.openai.com/v1"));
+    m_upstreamError = makeErrorLabel(QStringLiteral("upstreamError"));
+    addRow(form, QStringLiteral("Upstream URL"),
+                 fieldWithNotes(m_upstream, m_upstreamError,
+                                makeHintLabel(QStringLiteral("Requests that miss the cache go "
+                                                             "here, unchanged."))));
+
+    m_startProxy = new QCheckBox(QStringLiteral("Start the proxy when Cachette starts"));
+    m_startAtLogin = new QCheckBox(QStringLiteral("Start Cachette when I log in"));
+    m_startProxy->setObjectName(QStringLiteral("startProxyCheck"));
+    m_startAtLogin->setObjectName(QStringLiteral("startAtLoginCheck"));
+    addRow(form, QString(), m_startProxy);
+    addRow(form, QString(), m_startAtLogin);
+
+    connect(m_listen, &QLineEdit::textChanged, this, &SettingsView::onEdited);
+    connect(m_upstream, &QLineEdit::textChanged, this, [this](const QString &text) {
+        selectPresetFor(text.trimmed());
+        onEdited();
+    });
+    connect(m_preset, &QComboBox::activated, this, &SettingsView::onPresetChosen);
+    connect(m_startProxy, &QCheckBox::toggled, this, &SettingsView::onEdited);
+    connect(m_startAtLogin, &QCheckBox::toggled, this, &SettingsView::onEdited);
+    return group;
+}
+
+QWidget *SettingsView::buildCacheGroup()
+{
+    auto *group = new QGroupBox(QStringLiteral("Cache"));
+    QFormLayout *form = makeForm(group);
+
+    m_sizeCap = new QSpinBox;
+    m_sizeCap->setObjectName(QStringLiteral("sizeCapSpin"));
+    m_sizeCap->setRange(1, 1024 * 1024);
+    m_sizeCap->setSingleStep(256);
+    m_sizeCap->setSuffix(QStringLiteral(" MiB"));
+    m_sizeCap->setGroupSeparatorShown(true);
+    m_sizeCap->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("1,048,576 MiB")) + 40);
+    addRow(form, QStringLiteral("Size limit"),
+                 fieldWithNotes(leftAligned(m_sizeCap), makeHintLabel(QStringLiteral(
+                     "Beyond it the least recently used entries go; pinned ones stay."))));
+
+    m_ttl = new QSpinBox;
+    m_ttl->setObjectName(QStringLiteral("ttlSpin"));
+    m_ttl->setRange(0, 100000);
+    m_ttl->setSpecialValueText(QStringLiteral("Never"));
+    m_ttlUnit = new QComboBox;
+    m_ttlUnit->addItem(QStringLiteral("seconds"), 1);
+    m_ttlUnit->addItem(QStringLiteral("minutes"), 60);
+    m_ttlUnit->addItem(QStringLiteral("hours"), 3600);
+    m_ttlUnit->addItem(QStringLiteral("days"), 86400);
+    auto *ttlRow = new QWidget;
+    auto *ttlLayout = new QHBoxLayout(ttlRow);
+    ttlLayout->setContentsMargins(0, 0, 0, 0);
+    ttlLayout->addWidget(m_ttl);
+    ttlLayout->addWidget(m_ttlUnit);
+    ttlLayout->addStretch(1);
+    addRow(form, QStringLiteral("Entries expire"),
+                 fieldWithNotes(ttlRow, makeHintLabel(QStringLiteral(
+                     "After this long an answer is asked again. A request's own "
+                     "X-Cachette-TTL header wins."))));
+
+    m_isolate = new QCheckBox(QStringLiteral("Keep a separate cache for each API key"));
+    addRow(form, QString(), m_isolate);
+
+    connect(m_sizeCap, &QSpinBox::valueChanged, this, &SettingsView::onEdited);
+    connect(m_ttl, &QSpinBox::valueChanged, this, [this] {
+        m_ttlUnit->setEnabled(m_ttl->value() > 0);
+        onEdited();
+    });
+    connect(m_ttlUnit, &QComboBox::currentIndexChanged, this, &SettingsView::onEdited);
+    connect(m_isolate, &QCheckBox::toggled, this, &SettingsView::onEdited);
+    return group;
+}
+
+QWidget *SettingsView::buildAccessGroup()
+{
+    auto *group = new QGroupBox(QStringLiteral("Web pages"));
+    QFormLayout *form = makeForm(group);
+    m_origins = new QLineEdit;
+    m_origins->setObjectName(QStringLiteral("originsEdit"));
+    m_origins->setPlaceholderText(QStringLiteral("none, e.g. http://localhost:3000"));
+    m_originsError = makeErrorLabel(QStringLiteral("originsError"));
+    addRow(form, QStringLiteral("Allowed origins"),
+                 fieldWithNotes(m_origins, m_originsError, makeHintLabel(QStringLiteral(
+                     "Web pages that may call the proxy, separated by spaces. Any other page "
+                     "is refused, so a site you visit cannot use your cache."))));
+    connect(m_origins, &QLineEdit::textChanged, this, &SettingsView::onEdited);
+    return group;
+}
+
+QWidget *SettingsView::buildButtonBar()
+{
+    auto *bar = new QFrame;
+    bar->setFrameShape(QFrame::NoFrame);
+    bar->setAutoFillBackground(true);
+    bar->setBackgroundRole(QPalette::Window);
+    m_formError = makeErrorLabel(QStringLiteral("formError"));
+    m_appliedNote = new QLabel(QStringLiteral("Applied"));
+    m_appliedNote->setObjectName(QStringLiteral("appliedNote"));
+    m_appliedNote->hide();
+    m_revert = new QPushButton(QStringLiteral("Revert"));
+    m_apply = new QPushButton(QStringLiteral("Apply"));
+    m_apply->setObjectName(QStringLiteral("applyButton"));
+    m_apply->setDefault(true);
+    m_revert->setEnabled(false);
+    m_apply->setEnabled(false);
+
+    for (QPushButton *button : {m_revert, m_apply})
+        button->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+
+    // As wide as the form above, so Apply sits under the fields it applies.
+    auto *inner = new QWidget;
+    inner->setMaximumWidth(kContentWidth);
+    auto *row = new QHBoxLayout(inner);
+    row->setContentsMargins(24, 10, 24, 14);
+    row->addWidget(m_formError, 1);
+    row->addStretch(0);   // takes the room while there is no error to show
+    row->addWidget(m_appliedNote);
+    row->addWidget(m_revert);
+    row->addWidget(m_apply);
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(inner, 1);
+    layout->addStretch(0);
+    connect(m_apply, &QPushButton::clicked, this, &SettingsView::apply);
+    // Enter in a text field applies, as in a dialog with a default button.
+    for (QLineEdit *field : {m_listen, m_upstream, m_origins}) {
+        connect(field, &QLineEdit::returnPressed, this, [this] {
+            if (m_apply->isEnabled())
+                apply();
+        });
+    }
+    connect(m_revert, &QPushButton::clicked, this, &SettingsView::revert);
+    return bar;
+}
+
+void SettingsView::addRow(QFormLayout *form, const QString &label, QWidget *field)
+{
+    auto *name = new QLabel(label);
+    name->setMinimumWidth(m_labelWidth);
+    name->setAlignment(Qt::AlignRight | Qt::AlignTop);
+    // Level with the first line of the field, which is taller than a label.
+    name->setContentsMargins(0, label.isEmpty() ? 0 : 4, 0, 0);
+    form->addRow(name, field);
+}
+
+QLabel *SettingsView::makeErrorLabel(const QString &objectName)
+{
+    auto *label = new QLabel;
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::PlainText);
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, stateColor(Engine::State::Error));
+    label->setPalette(palette);
+    label->hide();
+    return label;
+}
+
+QLabel *SettingsView::makeHintLabel(const QString &text)
+{
+    auto *label = new QLabel(text);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::PlainText);
+    label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+void SettingsView::setCommandLineOverrides(const QStringList &flags)
+{
+    if (flags.isEmpty()) {
+        m_overrideNote->hide();
+        return;
+    }
+    QStringList shown;
+    for (const QString &flag : flags)
+        shown.append(QStringLiteral("--") + flag);
+    m_overrideNote->setText(QStringLiteral("This run uses %1 from the command line. Apply "
+                                           "replaces %2 with the settings below.")
+                                .arg(shown.join(QStringLiteral(", ")),
+                                     shown.size() == 1 ? QStringLiteral("it")
+                                                       : QStringLiteral("them")));
+    m_overrideNote->show();
+}
+
+void SettingsView::load(const AppSettings &settings)
+{
+    m_loading = true;
+    m_listen->setText(settings.listen);
+    m_upstream->setText(settings.upstream.toString());
+    selectPresetFor(m_upstream->text());
+    m_startProxy->setChecked(settings.startProxyAtLaunch);
+    m_startAtLogin->setChecked(settings.startAtLogin);
+    m_sizeCap->setValue(int(qBound<qint64>(1, settings.sizeCapBytes / kMiB, qint64(m_sizeCap->maximum()))));
+    setTtl(settings.defaultTtlSeconds);
+    m_isolate->setChecked(settings.isolateByApiKey);
+    m_origins->setText(settings.allowedOrigins.join(QLatin1Char(' ')));
+    m_loading = false;
+    onEdited();
+}
+
+void SettingsView::setTtl(qint64 seconds)
+{
+    // The largest unit that says it exactly: 7200 s reads "2 hours".
+    int unit = 0;
+    for (int i = m_ttlUnit->count() - 1; i > 0; --i) {
+        const qint64 size = m_ttlUnit->itemData(i).toLongLong();
+        if (seconds > 0 && seconds % size == 0 && seconds / size <= m_ttl->maximum()) {
+            unit = i;
+            break;
+        }
+    }
+    if (seconds == 0)
+        unit = 2;   // hours: the unit people most often mean when they start typing
+    m_ttlUnit->setCurrentIndex(unit);
+    m_ttl->setValue(int(qMin<qint64>(seconds / m_ttlUnit->itemData(unit).toLongLong(),
+                                     m_ttl->maximum())));
+    m_ttlUnit->setEnabled(seconds > 0);
+}
+
+qint64 SettingsView::ttlSeconds() const
+{
+    return qint64(m_ttl->value()) * m_ttlUnit->currentData().toLongLong();
+}
+
+bool SettingsView::readForm(AppSettings *settings)
+{
+    QString error;
+    bool ok = true;
+
+    QHostAddress address;
+    quint16 port = 0;
+    const QString listen = m_listen->text().trimmed();
+    const bool listenOk = parseListenAddress(listen, &address, &port, &error);
+    showFieldError(m_listenError, listenOk ? QString() : error);
+    EngineConfig bound;
+    bound.listenAddress = address;
+    bound.port = port;
+    m_listenHint->setText(QStringLiteral("Clients use %1").arg(bound.baseUrl()));
+    m_listenHint->setVisible(listenOk);
+    ok = ok && listenOk;
+
+    const QString upstreamText = m_upstream->text().trimmed();
+    const QUrl upstream(upstreamText);
+    bool upstreamOk = validateUpstreamUrl(upstream, &error);
+    if (upstreamText.isEmpty())
+        error = QStringLiteral("enter the provider's base URL, for example "
+                               "https://api.openai.com/v1");
+    showFieldError(m_upstreamError, upstreamOk ? QString() : error);
+    ok = ok && upstreamOk;
+
+    const QStringList origins = splitOrigins(m_origins->text());
+    QString originError;
+    for (const QString &origin : origins) {
+        if (!validateOrigin(origin, &originError))
+            break;
+    }
+    showFieldError(m_originsError, originError);
+    ok = ok && originError.isEmpty();
+
+    settings->listen = listen;
+    settings->upstream = upstream;
+    settings->startProxyAtLaunch = m_startProxy->isChecked();
+    settings->startAtLogin = m_startAtLogin->isChecked();
+    settings->sizeCapBytes = qint64(m_sizeCap->value()) * kMiB;
+    settings->defaultTtlSeconds = ttlSeconds();
+    settings->isolateByApiKey = m_isolate->isChecked();
+    settings->allowedOrigins = origins;
+    return ok;
+}
+
+void SettingsView::showFieldError(QLabel *label, const QString &error)
+{
+    label->setText(asSentence(error));
+    label->setVisible(!error.isEmpty());
+}
+
+void SettingsView::showFormError(const QString &error)
+{
+    showFieldError(m_formError, error);
+    if (!error.isEmpty())
+        m_appliedNote->hide();
+}
+
+void SettingsView::showApplied()
+{
+    m_appliedNote->show();
+    QTimer::singleShot(3000, m_appliedNote, &QWidget::hide);
+}
+
+void SettingsView::onEdited()
+{
+    if (m_loading)
+        return;
+    AppSettings form;
+    const bool valid = readForm(&form);
+    const bool changed = !(form == m_saved);
+    m_apply->setEnabled(valid && changed);
+    m_revert->setEnabled(changed);
+    showFormError(QString());
+    if (changed)
+        m_appliedNote->hide();
+}
+
+void SettingsView::onPresetChosen(int index)
+{
+    const QString url = m_preset->itemData(index).toString();
+    if (url.isEmpty()) {   // Custom: let the person type
+        m_upstream->setFocus();
+        m_upstream->selectAll();
+        return;
+    }
+    m_upstream->setText(url);
+}
+
+void SettingsView::selectPresetFor(const QString &url)
+{
+    int index = m_preset->count() - 1;   // Custom
+    for (int i = 0; i < m_preset->count() - 1; ++i) {
+        if (QUrl(m_preset->itemData(i).toString()) == QUrl(url))
+            index = i;
+    }
+    m_preset->setCurrentIndex(index);
+}
+
+bool SettingsView::apply()
+{
+    AppSettings next;
+    if (!readForm(&next)) {
+        showFormError(QStringLiteral("fix the fields marked in red first"));
+        return false;
+    }
+    QString error;
+    const EngineConfig config = next.toEngineConfig(m_host->config());
+    if (!config.validate(&error)) {
+        showFormError(error);
+        return false;
+    }
+    QString loginError;
+    if (next.startAtLogin != m_saved.startAtLogin)
+        applyStartAtLogin(next.startAtLogin, &loginError);
+    next.save(*openSettings());
+    m_saved = next;
+    m_overrideNote->hide();
+    onEdited();   // the form now equals what is saved: Apply and Revert go grey
+    if (!m_host->configure(config, &error)) {
+        showFormError(QStringLiteral("saved, but the proxy could not restart: %1").arg(error));
+        Q_EMIT applied(m_saved);
+        return false;
+    }
+    showFormError(loginError);
+    if (loginError.isEmpty())
+        showApplied();
+    Q_EMIT applied(m_saved);
+    return true;
+}
+
+void SettingsView::revert()
+{
+    load(m_saved);
+}
+
+} // namespace cachette::ui

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "appsettings.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace cachette::ui {
+
+class EngineHost;
+
+// The Settings page: every field says what is wrong with it, in words, right under it.
+// Apply saves the settings and hands them to the engine at once (a new port restarts the
+// listener); nothing needs a restart.
+class SettingsView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SettingsView(EngineHost *host, QWidget *parent = nullptr);
+
+    // Flags given on the command line override the saved settings for this run; say so.
+    void setCommandLineOverrides(const QStringList &flags);
+
+    AppSettings savedSettings() const { return m_saved; }
+    bool apply();    // false when a field is invalid or the engine refused the configuration
+    void revert();   // back to the saved settings
+
+Q_SIGNALS:
+    void applied(const cachette::ui::AppSettings &settings);
+
+private:
+    struct Upstream
+    {
+        QString name;
+        QString url;
+    };
+    static QList<Upstream> presets();
+
+    QWidget *buildProxyGroup();
+    QWidget *buildCacheGroup();
+    QWidget *buildAccessGroup();
+    QWidget *buildButtonBar();
+    void addRow(QFormLayout *form, const QString &label, QWidget *field);
+    QLabel *makeErrorLabel(const QString &objectName);
+    QLabel *makeHintLabel(const QString &text);
+
+    void load(const AppSettings &settings);
+    bool readForm(AppSettings *settings);   // validates every field, shows what is wrong
+    void showFieldError(QLabel *label, const QString &error);
+    void showFormError(const QString &error);
+    void showApplied();
+    void onEdited();
+    void onPresetChosen(int index);
+    void selectPresetFor(const QString &url);
+    void setTtl(qint64 seconds);
+    qint64 ttlSeconds() const;
+
+    EngineHost *m_host;
+    AppSettings m_saved;
+    QLabel *m_overrideNote;
+    QLineEdit *m_listen;
+    QLabel *m_listenError;
+    QLabel *m_listenHint;
+    QComboBox *m_preset;
+    QLineEdit *m_upstream;
+    QLabel *m_upstreamError;
+    QCheckBox *m_startProxy;
+    QCheckBox *m_startAtLogin;
+    QSpinBox *m_sizeCap;        // MiB
+    QSpinBox *m_ttl;
+    QComboBox *m_ttlUnit;       // seconds per unit in itemData
+    QCheckBox *m_isolate;
+    QLineEdit *m_origins;
+    QLabel *m_originsError;
+    QLabel *m_formError;
+    QLabel *m_appliedNote;
+    QPushButton *m_revert;
+    QPushButton *m_apply;
+    int m_labelWidth = 0;
+    bool m_loading = false;
+};
+
+} // namespace cachette::ui

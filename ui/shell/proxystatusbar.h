@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QStatusBar>
+
+class QLabel;
+class QPushButton;
+class QToolButton;
+
+namespace cachette::ui {
+
+class EngineHost;
+
+// The window's bottom line: the proxy's state with a coloured dot, the base URL clients use
+// (a click copies it) and a button that starts or stops the proxy.
+class ProxyStatusBar : public QStatusBar
+{
+    Q_OBJECT
+public:
+    explicit ProxyStatusBar(EngineHost *host, QWidget *parent = nullptr);
+
+    QString stateText() const;
+    QToolButton *urlButton() const { return m_url; }
+    QPushButton *toggleButton() const { return m_toggle; }
+
+private:
+    void refresh();
+    void copyUrl();
+
+    EngineHost *m_host;
+    QLabel *m_dot;
+    QLabel *m_state;
+    QToolButton *m_url;
+    QPushButton *m_toggle;
+};
+
+} // namespace cachette::ui
