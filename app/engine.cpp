@@ -30,8 +30,10 @@ Engine::Engine(QObject *parent)
     , m_upstream(new proxy::UpstreamClient(m_config.upstream, this))
     , m_proxy(new proxy::ProxyService(m_store, m_upstream, this))
     , m_prices(std::make_unique<pricing::PriceBook>())
+    , m_semantic(new SemanticLayer(m_store, this))
 {
     m_proxy->setPriceBook(m_prices.get());
+    m_proxy->setSemanticCache(m_semantic->cache());
     m_server->setHandler([this](http::HttpExchange *exchange) { m_proxy->handle(exchange); });
 }
 
@@ -52,9 +54,12 @@ bool Engine::configure(const EngineConfig &config, QString *error)
     const bool relisten = m_state == State::Running
                           && (config.listenAddress != m_config.listenAddress
                               || config.port != m_config.port);
-    if (m_store->isOpen() && config.dataDir != m_config.dataDir)
+    if (m_store->isOpen() && config.dataDir != m_config.dataDir) {
+        m_semantic->close();
         m_store->close();
+    }
     m_config = config;
+    m_semantic->configure(config.semantic);
     m_upstream->setBaseUrl(config.upstream);
     m_server->setLimits(config.limits);
     m_server->setAccessPolicy(config.access);
@@ -64,6 +69,9 @@ bool Engine::configure(const EngineConfig &config, QString *error)
         m_server->close();
         return start(error);
     }
+    // The cache opens with the configuration, not with the proxy: the window browses, deletes
+    // and pins entries while the proxy is off. A failure here is reported again by start().
+    openStore(nullptr);
     return true;
 }
 
@@ -91,6 +99,7 @@ void Engine::stop()
 void Engine::shutdown()
 {
     stop();
+    m_semantic->close();
     m_store->close();
 }
 
@@ -109,6 +118,9 @@ bool Engine::openStore(QString *error)
     if (!m_store->open(m_config.dataDir, error))
         return false;
     m_store->setSizeCap(m_config.sizeCapBytes);
+    QString semanticError;
+    if (!m_semantic->open(m_store->databasePath(), &semanticError))
+        qWarning("cachette: semantic matching is off: %s", qPrintable(semanticError));
     // The per-API-key namespaces are keyed with a secret of this install, so the stored hashes
     // cannot be matched against a list of leaked keys elsewhere.
     m_installSecret = m_store->meta(kSecretName);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engineconfig.h"
+#include "semanticlayer.h"
 
 #include <QObject>
 #include <QString>
@@ -47,6 +48,7 @@ public:
     QString errorString() const { return m_error; }
     QString baseUrl() const;                // with the port actually bound
     store::Store *store() const { return m_store; }
+    SemanticLayer *semantic() const { return m_semantic; }
     // The prices the proxy logs costs with; the GUI edits its overrides (and saves them to
     // PriceBook::overridesPath(dataDir), which start() loads).
     pricing::PriceBook *prices() const { return m_prices.get(); }
@@ -65,6 +67,7 @@ private:
     proxy::UpstreamClient *m_upstream;
     proxy::ProxyService *m_proxy;
     std::unique_ptr<pricing::PriceBook> m_prices;
+    SemanticLayer *m_semantic;
     QByteArray m_installSecret;
     State m_state = State::Stopped;
     QString m_error;

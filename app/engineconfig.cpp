@@ -41,6 +41,22 @@ bool EngineConfig::validate(QString *error) const
         *error = QStringLiteral("the cache size cap must be at least 1 MiB");
         return false;
     }
+    const float threshold = semantic.settings.threshold;
+    if (!(threshold >= 0.0f && threshold <= 1.0f)) {
+        *error = QStringLiteral("the similarity threshold must be between 0 and 1 (1 turns "
+                                "semantic matching off)");
+        return false;
+    }
+    if (semantic.usesRemoteEmbedder()
+        && (!validateUpstreamUrl(semantic.embeddingsUrl, error)
+            || semantic.embeddingsModel.isEmpty())) {
+        if (semantic.embeddingsModel.isEmpty())
+            *error = QStringLiteral("an embeddings URL needs a model name too "
+                                    "(--embeddings-model, e.g. nomic-embed-text)");
+        else
+            error->replace(QStringLiteral("upstream URL"), QStringLiteral("embeddings URL"));
+        return false;
+    }
     if (defaultTtlSeconds < 0) {
         *error = QStringLiteral("the default TTL cannot be negative");
         return false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/httpserver.h"
+#include "semanticlayer.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -22,6 +23,7 @@ struct EngineConfig
     qint64 defaultTtlSeconds = 0;       // 0 = entries never expire
     http::AccessPolicy access;
     http::ServerLimits limits;
+    SemanticConfig semantic;
 
     static QString defaultDataDir();   // $XDG_DATA_HOME/cachette (~/.local/share/cachette)
     bool listensOnLoopback() const { return listenAddress.isLoopback(); }

@@ -37,6 +37,22 @@ struct Options
     QCommandLineOption sizeCap{QStringLiteral("size-cap"),
                                QStringLiteral("Cache size cap, e.g. 512M or 2G (default 1G)."),
                                QStringLiteral("SIZE")};
+    QCommandLineOption threshold{QStringLiteral("similarity-threshold"),
+                                 QStringLiteral("Cosine similarity from 0 to 1 a near-repeat "
+                                                "needs to be served from the cache; 1 turns "
+                                                "semantic matching off (default 0.85)."),
+                                 QStringLiteral("X")};
+    QCommandLineOption embeddingsUrl{QStringLiteral("embeddings-url"),
+                                     QStringLiteral("OpenAI-compatible embeddings endpoint for "
+                                                    "semantic matching, e.g. "
+                                                    "http://127.0.0.1:11434/v1 (default: the "
+                                                    "built-in local embedder). Its key, if any, "
+                                                    "from CACHETTE_EMBEDDINGS_API_KEY."),
+                                     QStringLiteral("URL")};
+    QCommandLineOption embeddingsModel{QStringLiteral("embeddings-model"),
+                                       QStringLiteral("Model for --embeddings-url, e.g. "
+                                                      "nomic-embed-text."),
+                                       QStringLiteral("NAME")};
     QCommandLineOption ttl{QStringLiteral("default-ttl"),
                            QStringLiteral("Seconds an entry lives; 0 = forever (default 0)."),
                            QStringLiteral("SECONDS")};
@@ -56,6 +72,28 @@ bool parseSeconds(const QString &text, qint64 *seconds)
     if (!ok || value < 0)
         return false;
     *seconds = value;
+    return true;
+}
+
+bool applySemanticOptions(const QCommandLineParser &parser, const Options &o, CommandLine &result)
+{
+    SemanticConfig &semantic = result.config.semantic;
+    if (parser.isSet(o.threshold)) {
+        bool ok = false;
+        const float value = parser.value(o.threshold).toFloat(&ok);
+        if (!ok || value < 0.0f || value > 1.0f) {
+            result.message = QStringLiteral("--similarity-threshold takes a number from 0 to 1 "
+                                            "(1 turns semantic matching off)");
+            return false;
+        }
+        semantic.settings.threshold = value;
+    }
+    if (parser.isSet(o.embeddingsUrl))
+        semantic.embeddingsUrl = QUrl(parser.value(o.embeddingsUrl));
+    if (parser.isSet(o.embeddingsModel))
+        semantic.embeddingsModel = parser.value(o.embeddingsModel);
+    if (semantic.usesRemoteEmbedder())
+        semantic.embeddingsApiKey = qgetenv("CACHETTE_EMBEDDINGS_API_KEY");
     return true;
 }
 
@@ -92,6 +130,8 @@ bool applyOptions(const QCommandLineParser &parser, const Options &o, CommandLin
         result.message = QStringLiteral("--size-cap takes a size such as 512M or 2G");
         return false;
     }
+    if (!applySemanticOptions(parser, o, result))
+        return false;
     if (parser.isSet(o.isolate))
         c.isolateByApiKey = true;
     if (parser.isSet(o.origin))
@@ -142,7 +182,8 @@ CommandLine parseCommandLine(const QStringList &args, const EngineConfig &defaul
     const QCommandLineOption version = parser.addVersionOption();
     const Options o;
     parser.addOptions({o.headless, o.listen, o.upstream, o.dataDir, o.timeout, o.isolate, o.origin,
-                       o.token, o.sizeCap, o.ttl});
+                       o.token, o.sizeCap, o.ttl, o.threshold, o.embeddingsUrl,
+                       o.embeddingsModel});
     if (!parser.parse(args))
         return failure(result, parser.errorText());
     if (parser.isSet(help)) {

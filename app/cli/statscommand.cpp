@@ -366,8 +366,8 @@ QString statsTable(const store::UsageReport &report, qint64 sinceMs)
                       QStringLiteral("Hits saved %1 tokens and %2 of waiting.")
                           .arg(t.tokensSaved).arg(duration(t.savedMs))};
     if (t.unpricedRequests > 0)
-        lines << QStringLiteral("* %1 requests had no price (unknown model or no usage): their "
-                                "money is not counted.").arg(t.unpricedRequests);
+        lines << QStringLiteral("* %1 requests have no price (unknown model, relayed request or "
+                                "no usage): their money is not counted.").arg(t.unpricedRequests);
     if (t.estimatedRequests > 0)
         lines << QStringLiteral("~ %1 requests have estimated token counts (the server sent no "
                                 "usage).").arg(t.estimatedRequests);

@@ -18,6 +18,8 @@ struct CachedRequest
     QByteArray key;
     qint64 receivedUs = 0;             // monotonic clock, for latency
     qint64 receivedMs = 0;             // wall clock
+    double similarity = -1;            // best similarity the semantic lookup saw (-1: none ran)
+    QString semanticGuard;             // the guard that refused a candidate above the threshold
 
     bool streams() const { return canonical.stream; }
     // The outcome of a request that went to the upstream.

@@ -21,13 +21,11 @@ QByteArray recordedEventsFor(const QByteArray &recorded, bool includeUsage)
 }
 
 void replayHit(http::HttpExchange *exchange, const CachedRequest &request,
-               const store::CacheEntry &entry, qint64 nowMs)
+               const store::CacheEntry &entry, qint64 nowMs, http::HeaderList cacheHeaders)
 {
-    http::HeaderList headers{
-        {"X-Cachette", "hit"},
-        {"X-Cachette-Key", entry.key},
-        {"Age", QByteArray::number(qMax<qint64>(0, (nowMs - entry.createdAt) / 1000))},
-    };
+    http::HeaderList headers = std::move(cacheHeaders);
+    headers.emplaceBack(QByteArrayLiteral("Age"),
+                        QByteArray::number(qMax<qint64>(0, (nowMs - entry.createdAt) / 1000)));
     const bool stream = request.streams() && request.endpoint != QLatin1String("embeddings");
     if (!stream) {
         headers.emplaceBack(QByteArrayLiteral("Content-Type"), "application/json");

@@ -6,11 +6,13 @@
 #include "http/httpserver.h"
 #include "pricing/costcalculator.h"
 #include "pricing/usageestimate.h"
+#include "semantic/semanticcache.h"
 #include "store/store.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QRegularExpression>
 
 namespace cachette::proxy {
@@ -120,8 +122,20 @@ void ProxyService::handleCached(http::HttpExchange *exchange, const QString &end
     CachedRequest request;
     if (!parseRequest(exchange, endpoint, &request))
         return;
-    if (!request.directives.noCache && tryHit(exchange, request))
+    if (request.directives.noCache) {   // a refresh skips both lookups
+        answerMiss(exchange, request);
         return;
+    }
+    if (tryHit(exchange, request))
+        return;
+    if (m_semantic)
+        lookupSemantic(exchange, request);
+    else
+        answerMiss(exchange, request);
+}
+
+void ProxyService::answerMiss(http::HttpExchange *exchange, const CachedRequest &request)
+{
     if (request.directives.onlyIfCached) {
         rejectBadRequest(exchange, request, 504,
                          QStringLiteral("no cached answer for this request, and "
@@ -181,9 +195,51 @@ bool ProxyService::tryHit(http::HttpExchange *exchange, const CachedRequest &req
     const std::optional<qint64> &maxAge = request.directives.maxAgeSeconds;
     if (maxAge && request.receivedMs - entry->createdAt > *maxAge * 1000)
         return false;
-    replayHit(exchange, request, *entry, request.receivedMs);
+    replayHit(exchange, request, *entry, request.receivedMs,
+              {{"X-Cachette", "hit"}, {"X-Cachette-Key", entry->key}});
     m_store->recordHit(request.key, request.receivedMs);
     log(request, QStringLiteral("hit"), entry->status, entry->usage, 0, entry->key, &*entry);
+    return true;
+}
+
+void ProxyService::lookupSemantic(http::HttpExchange *exchange, const CachedRequest &request)
+{
+    // With the local embedder the answer comes back before lookupAsync() returns; a remote
+    // embedder answers later, and never after the client has gone (exchange is the receiver).
+    QPointer<http::HttpExchange> alive(exchange);
+    m_semantic->lookupAsync(
+        request.cacheNamespace, request.endpoint, request.canonical.body, exchange,
+        [this, alive, request](const semantic::Decision &decision) {
+            if (!alive)
+                return;
+            CachedRequest looked = request;   // the log records what the lookup saw
+            if (!decision.candidates.empty())
+                looked.similarity = decision.bestSimilarity();
+            looked.semanticGuard = semantic::guardName(decision.guard);
+            if (decision.isHit() && serveSemanticHit(alive, looked, decision))
+                return;
+            answerMiss(alive, looked);
+        });
+}
+
+bool ProxyService::serveSemanticHit(http::HttpExchange *exchange, const CachedRequest &request,
+                                    const semantic::Decision &decision)
+{
+    const std::optional<store::CacheEntry> entry =
+        m_store->lookup(decision.match->entryKey, request.receivedMs);
+    const std::optional<qint64> &maxAge = request.directives.maxAgeSeconds;
+    if (!entry || (maxAge && request.receivedMs - entry->createdAt > *maxAge * 1000))
+        return false;
+    CachedRequest matched = request;
+    matched.similarity = decision.match->similarity;
+    replayHit(exchange, request, *entry, request.receivedMs,
+              {{"X-Cachette", "semantic-hit"},
+               {"X-Cachette-Key", request.key},
+               {"X-Cachette-Matched-Key", entry->key},
+               {"X-Cachette-Similarity", QByteArray::number(matched.similarity, 'f', 4)}});
+    m_store->recordHit(entry->key, request.receivedMs);
+    log(matched, QStringLiteral("semantic-hit"), entry->status, entry->usage, 0, entry->key,
+        &*entry);
     return true;
 }
 
@@ -247,6 +303,9 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     entry.promptText = cache::displayPrompt(request.endpoint, request.canonical.body);
     entry.createdAt = QDateTime::currentMSecsSinceEpoch();
     entry.expiresAt = lifetime > 0 ? entry.createdAt + lifetime * 1000 : 0;
+    if (m_semantic)
+        m_semantic->add(request.key, request.cacheNamespace, request.endpoint,
+                        request.canonical.body);
     // Priced once, now: a later hit saves what the answer cost when it was fetched, even if
     // prices change meanwhile.
     if (!entry.usage.known)
@@ -284,6 +343,8 @@ void ProxyService::log(const CachedRequest &request, const QString &outcome, int
     record.entryKey = entryKey;
     record.cacheNamespace = request.cacheNamespace;
     record.streamed = request.streams();
+    record.similarity = request.similarity;
+    record.semanticGuard = request.semanticGuard;
     // Relayed requests (no key) are not priced: Cachette reads no usage from their answers.
     if (m_prices && !request.key.isEmpty()) {
         // A call that stored its answer logs right after storeAnswer(): the entry, still

@@ -14,6 +14,10 @@ class Store;
 namespace cachette::pricing {
 class PriceBook;
 }
+namespace cachette::semantic {
+class SemanticCache;
+struct Decision;
+}
 
 namespace cachette::proxy {
 
@@ -38,6 +42,8 @@ public:
     void setSettings(const ProxySettings &settings) { m_settings = settings; }
     // Prices the request log's lines and stored answers; none: costs are logged as unknown.
     void setPriceBook(const pricing::PriceBook *prices) { m_prices = prices; }
+    // Near-repeats: looked up after an exact miss, fed with every stored answer. None: off.
+    void setSemanticCache(semantic::SemanticCache *cache) { m_semantic = cache; }
     void handle(http::HttpExchange *exchange);
     int inflightCount() const { return int(m_inflight.size()); }
 
@@ -54,6 +60,10 @@ private:
     bool parseRequest(http::HttpExchange *exchange, const QString &endpoint, CachedRequest *out);
     bool resolveNamespace(const http::HttpRequest &request, QString *ns, QString *error) const;
     bool tryHit(http::HttpExchange *exchange, const CachedRequest &request);
+    void lookupSemantic(http::HttpExchange *exchange, const CachedRequest &request);
+    bool serveSemanticHit(http::HttpExchange *exchange, const CachedRequest &request,
+                          const semantic::Decision &decision);
+    void answerMiss(http::HttpExchange *exchange, const CachedRequest &request);
     void callUpstream(http::HttpExchange *exchange, const CachedRequest &request);
     void rejectBadRequest(http::HttpExchange *exchange, const CachedRequest &request,
                           int status, const QString &message, const QString &code);
@@ -66,6 +76,7 @@ private:
     UpstreamClient *m_upstream;
     ProxySettings m_settings;
     const pricing::PriceBook *m_prices = nullptr;
+    semantic::SemanticCache *m_semantic = nullptr;
     QHash<QByteArray, InflightCall *> m_inflight;
 };
 

@@ -208,8 +208,11 @@ void SemanticCache::finishDecision(Decision &decision, const PromptKey &key,
         m_index->search(key.contextHash, query.data(), std::max(1, m_settings.candidates));
     for (const Neighbor &n : nearest) {
         const Entry &entry = m_entries[n.id];
-        decision.candidates.push_back({entry.key, n.similarity, entry.text,
-                                       n.similarity >= decision.threshold, Guard::None});
+        // Signed feature hashing can give unrelated texts a slightly negative cosine; the
+        // similarity people see and set thresholds on is in [0, 1].
+        const float similarity = std::max(0.0f, n.similarity);
+        decision.candidates.push_back({entry.key, similarity, entry.text,
+                                       similarity >= decision.threshold, Guard::None});
     }
     judgeCandidates(decision, key.text);
     decision.searchMicros = timer.nsecsElapsed() / 1000;

@@ -59,7 +59,7 @@ struct RequestLogRecord
     qint64 timestamp = 0;            // ms since epoch
     QString endpoint;
     QString model;
-    QString outcome;                 // hit | miss | refresh | bypass | error
+    QString outcome;                 // hit | semantic-hit | miss | refresh | bypass | error
     TokenUsage usage;
     qint64 latencyUs = 0;            // request in → response done
     qint64 upstreamLatencyUs = 0;    // 0 for hits
@@ -76,7 +76,19 @@ struct RequestLogRecord
     std::optional<double> savedUsd;
     qint64 savedMs = 0;              // hits: upstream time the cache spared the client
     bool priceKnown = false;         // this line's money figure (cost or saving) is known
+
+    // The semantic lookup (schema version 4): the best similarity it saw (-1: none ran) and the
+    // guard that refused a candidate above the threshold ("" when none did). On a semantic hit
+    // entryKey is the matched entry.
+    double similarity = -1;
+    QString semanticGuard;
 };
+
+// Answered from the cache, exactly or by similarity: spends nothing, saves the answer's cost.
+inline bool isHitOutcome(const QString &outcome)
+{
+    return outcome == QLatin1String("hit") || outcome == QLatin1String("semantic-hit");
+}
 
 } // namespace cachette::store
 

@@ -17,7 +17,7 @@ enum EntryColumn {
 enum LogColumn {
     LId, LTs, LEndpoint, LModel, LOutcome, LPromptTokens, LCompletionTokens, LCachedTokens,
     LUsageKnown, LLatencyUs, LUpstreamLatencyUs, LStatus, LEntryKey, LNamespace, LStreamed,
-    LUsageEstimated, LCostUsd, LSavedUsd, LSavedMs, LPriceKnown,
+    LUsageEstimated, LCostUsd, LSavedUsd, LSavedMs, LPriceKnown, LSimilarity, LSemanticGuard,
 };
 
 // NULL for "unknown", so SUM() over money columns adds only what is known.
@@ -135,7 +135,8 @@ QString logColumns()
     return QStringLiteral(
         "id, ts, endpoint, model, outcome, prompt_tokens, completion_tokens, cached_tokens, "
         "usage_known, latency_us, upstream_latency_us, status, entry_key, namespace, streamed, "
-        "usage_estimated, cost_usd, saved_usd, saved_ms, price_known");
+        "usage_estimated, cost_usd, saved_usd, saved_ms, price_known, similarity, "
+        "semantic_guard");
 }
 
 RequestLogRecord logRecordFromRow(const QSqlQuery &q)
@@ -161,6 +162,8 @@ RequestLogRecord logRecordFromRow(const QSqlQuery &q)
     r.savedUsd = moneyAt(q, LSavedUsd);
     r.savedMs = q.value(LSavedMs).toLongLong();
     r.priceKnown = q.value(LPriceKnown).toBool();
+    r.similarity = q.isNull(LSimilarity) ? -1.0 : q.value(LSimilarity).toDouble();
+    r.semanticGuard = q.value(LSemanticGuard).toString();
     return r;
 }
 
@@ -170,10 +173,10 @@ QString insertLogSql()
         "INSERT INTO request_log (ts, endpoint, model, outcome, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, latency_us, upstream_latency_us, status, "
         "entry_key, namespace, streamed, usage_estimated, cost_usd, saved_usd, saved_ms, "
-        "price_known) VALUES (:ts, :endpoint, :model, :outcome, "
+        "price_known, similarity, semantic_guard) VALUES (:ts, :endpoint, :model, :outcome, "
         ":prompt_tokens, :completion_tokens, :cached_tokens, :usage_known, :latency_us, "
         ":upstream_latency_us, :status, :entry_key, :namespace, :streamed, :usage_estimated, "
-        ":cost_usd, :saved_usd, :saved_ms, :price_known)");
+        ":cost_usd, :saved_usd, :saved_ms, :price_known, :similarity, :semantic_guard)");
 }
 
 void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
@@ -199,6 +202,10 @@ void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
     q.bindValue(QStringLiteral(":saved_usd"), money(r.savedUsd));
     q.bindValue(QStringLiteral(":saved_ms"), r.savedMs);
     q.bindValue(QStringLiteral(":price_known"), int(r.priceKnown));
+    q.bindValue(QStringLiteral(":similarity"), r.similarity < 0
+                                                   ? QVariant(QMetaType::fromType<double>())
+                                                   : QVariant(r.similarity));
+    q.bindValue(QStringLiteral(":semantic_guard"), notNull(r.semanticGuard));
 }
 
 } // namespace cachette::store::rows

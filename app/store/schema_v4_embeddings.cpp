@@ -29,6 +29,10 @@ bool createVersion4Embeddings(const QSqlDatabase &db, QString *error)
         R"(CREATE TRIGGER entries_delete_embeddings AFTER DELETE ON entries BEGIN
                DELETE FROM embeddings WHERE entry_key = old.key;
            END)",
+        // What the semantic lookup saw, per request: for the tuner's what-if replay and for
+        // telling a wrong semantic hit from a right one later.
+        "ALTER TABLE request_log ADD COLUMN similarity REAL",
+        "ALTER TABLE request_log ADD COLUMN semantic_guard TEXT NOT NULL DEFAULT ''",
     };
     for (const char *sql : statements) {
         if (!exec(db, QString::fromUtf8(sql), error))

@@ -104,6 +104,10 @@ void Store::teardown()
     m_connection.reset();
     m_pending.clear();
     m_removing.clear();
+    m_hot.clear();
+    m_batch.clear();
+    m_batchHits.clear();
+    m_pinsInFlight.clear();
 }
 
 int Store::schemaVersion() const
@@ -120,6 +124,12 @@ std::optional<CacheEntry> Store::lookup(const QByteArray &key, qint64 nowMs) con
     }
     if (!m_lookupQuery || m_removing.contains(key))
         return std::nullopt;
+    if (const CacheEntry *hot = m_hot.find(key)) {
+        if (!hot->isExpired(nowMs))
+            return *hot;
+        m_hot.erase(key);   // expired rows are never served; the purge deletes the row
+        return std::nullopt;
+    }
     QSqlQuery &query = *m_lookupQuery;
     query.bindValue(0, rows::keyText(key));
     QString error;
@@ -130,8 +140,11 @@ std::optional<CacheEntry> Store::lookup(const QByteArray &key, qint64 nowMs) con
     std::optional<CacheEntry> found;
     if (query.next()) {
         CacheEntry entry = rows::entryFromRow(query);
-        if (!entry.isExpired(nowMs))
+        if (!entry.isExpired(nowMs)) {
+            if (!m_pinsInFlight.contains(key))
+                m_hot.insert(entry);
             found = std::move(entry);
+        }
     }
     query.finish();   // ends the read transaction, so WAL checkpoints are not held back
     return found;
@@ -144,7 +157,8 @@ void Store::put(const CacheEntry &entry)
     PendingEntry pending { entry, ++m_nextSeq };
     if (pending.entry.createdAt == 0)
         pending.entry.createdAt = QDateTime::currentMSecsSinceEpoch();
-    m_writer->enqueue(PutOp { pending.entry, pending.seq });
+    queue(PutOp { pending.entry, pending.seq });
+    m_hot.erase(entry.key);         // the row is replaced; lookup() reads it again once committed
     m_removing.remove(entry.key);   // the put comes after the removal, so it wins
     m_pending.insert(entry.key, std::move(pending));
 }
@@ -156,14 +170,25 @@ void Store::recordHit(const QByteArray &key, qint64 nowMs)
     if (const auto it = m_pending.find(key); it != m_pending.end()) {
         ++it->entry.hitCount;
         it->entry.lastHitAt = qMax(it->entry.lastHitAt, nowMs);
+    } else if (CacheEntry *hot = m_hot.peek(key)) {
+        ++hot->hitCount;
+        hot->lastHitAt = qMax(hot->lastHitAt, nowMs);
     }
-    m_writer->enqueue(HitOp { key, nowMs });
+    // Merged with this turn's earlier hit of the key, unless a put or removal came between.
+    if (const auto it = m_batchHits.constFind(key); it != m_batchHits.constEnd()) {
+        HitOp &hit = std::get<HitOp>(m_batch[it.value()]);
+        ++hit.count;
+        hit.nowMs = qMax(hit.nowMs, nowMs);
+        return;
+    }
+    m_batchHits.insert(key, m_batch.size());
+    queue(HitOp { key, nowMs });
 }
 
 void Store::logRequest(const RequestLogRecord &record)
 {
     if (m_open)
-        m_writer->enqueue(LogOp { record });
+        queue(LogOp { record });
 }
 
 void Store::removeEntries(const QList<QByteArray> &keys)
@@ -173,9 +198,11 @@ void Store::removeEntries(const QList<QByteArray> &keys)
     const quint64 seq = ++m_nextSeq;
     for (const QByteArray &key : keys) {
         m_pending.remove(key);
+        m_hot.erase(key);
+        m_batchHits.remove(key);       // later hits must not be merged into one before this
         m_removing.insert(key, seq);   // hidden from lookup() until the delete commits
     }
-    m_writer->enqueue(RemoveOp { keys, seq });
+    queue(RemoveOp { keys, seq });
 }
 
 void Store::setPinned(const QByteArray &key, bool pinned)
@@ -184,20 +211,23 @@ void Store::setPinned(const QByteArray &key, bool pinned)
         return;
     if (const auto it = m_pending.find(key); it != m_pending.end())
         it->entry.pinned = pinned;
-    m_writer->enqueue(PinOp { key, pinned });
+    else if (CacheEntry *hot = m_hot.peek(key))
+        hot->pinned = pinned;
+    m_pinsInFlight.insert(key, m_submitted + 1);   // the serial submit() will give it
+    queue(PinOp { key, pinned });
 }
 
 void Store::purgeExpired(qint64 nowMs)
 {
     if (m_open)
-        m_writer->enqueue(PurgeExpiredOp { nowMs });
+        queue(PurgeExpiredOp { nowMs });
 }
 
 void Store::setSizeCap(qint64 bytes)
 {
     m_sizeCap = bytes;
     if (m_open)
-        m_writer->enqueue(SizeCapOp { bytes });
+        queue(SizeCapOp { bytes });
 }
 
 qint64 Store::queryNumber(const QString &sql) const
@@ -274,7 +304,8 @@ void Store::setMeta(const QString &key, const QByteArray &value)
 {
     if (!m_open)
         return;
-    m_writer->enqueue(MetaOp { key, value });
+    queue(MetaOp { key, value });
+    submit();
     waitForWriter();
 }
 
@@ -282,8 +313,39 @@ void Store::flush()
 {
     if (!m_open)
         return;
+    submit();
     waitForWriter();
     deliverEvents();
+}
+
+// Changes wait in m_batch until control returns to the event loop, then go to the writer in
+// one enqueue: one lock and at most one wake-up of the writer per turn instead of one per change.
+void Store::queue(WriteOp op)
+{
+    if (const auto *put = std::get_if<PutOp>(&op))
+        m_batchHits.remove(put->entry.key);   // a put resets the count: later hits go after it
+    m_batch.push_back(std::move(op));
+    if (!m_submitPosted) {
+        m_submitPosted = true;
+        QMetaObject::invokeMethod(this, &Store::submit, Qt::QueuedConnection);
+    }
+}
+
+void Store::submit()
+{
+    m_submitPosted = false;
+    if (m_batch.empty() || !m_writer) {
+        m_batch.clear();
+        m_batchHits.clear();
+        return;
+    }
+    std::vector<WriteOp> ops;
+    ops.swap(m_batch);
+    m_batchHits.clear();
+    // Hits are merged per key in the writer's queue, so what can pile up is log rows and puts,
+    // which must not be dropped: past the limit, wait for the writer to take its next batch.
+    if (m_writer->enqueueBatch(std::move(ops), ++m_submitted) > kMaxBacklog)
+        m_writer->waitForBacklogAtMost(kMaxBacklog);
 }
 
 // Queued events run in order, so once this blocking drain returns, every write enqueued
@@ -314,6 +376,7 @@ void Store::deliver(const WriteEvent &event)
         if (const auto it = m_pending.find(event.key);
             it != m_pending.end() && it->seq == event.seq)
             m_pending.erase(it);
+        m_hot.erase(event.key);   // normally gone since put(); a lookup may have raced the commit
         if (event.kind == WriteEvent::Kind::Stored)
             Q_EMIT entryStored(event.key);
         break;
@@ -321,6 +384,8 @@ void Store::deliver(const WriteEvent &event)
         // Tombstones of a later removeEntries() of the same key stay until theirs commits.
         if (event.seq != 0)
             m_removing.removeIf([&event](auto it) { return it.value() == event.seq; });
+        for (const QByteArray &key : event.keys)
+            m_hot.erase(key);
         if (!event.keys.isEmpty())
             Q_EMIT entriesRemoved(event.keys);
         break;
@@ -328,7 +393,14 @@ void Store::deliver(const WriteEvent &event)
         Q_EMIT requestLogged(event.record);
         break;
     case WriteEvent::Kind::Failed:
+        m_hot.clear();   // the rolled-back hits and pins were applied to the copies
         Q_EMIT writeFailed(event.message);
+        break;
+    case WriteEvent::Kind::External:
+        m_hot.clear();   // another process changed rows: read them again
+        break;
+    case WriteEvent::Kind::Done:
+        m_pinsInFlight.removeIf([&event](auto it) { return it.value() <= event.seq; });
         break;
     }
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "cacheentry.h"
+#include "hotcache.h"
+#include "storewriter.h"
 
 #include <QHash>
 #include <QList>
@@ -10,23 +12,30 @@
 
 #include <memory>
 #include <optional>
+#include <variant>
+#include <vector>
 
 class QSqlQuery;
 
 namespace cachette::store {
 
 class Connection;
-class StoreWriter;
-struct WriteEvent;
 
 // The cache on disk: SQLite through Qt SQL in WAL mode, schema versioned with migrations.
 // Every write goes through one writer thread, off the network path; this object reads through
 // its own connection on the thread that created it. A put() is visible to lookup() at once:
 // entries waiting for the writer are kept in memory until committed, and so are removals.
 //
+// lookup() answers from an in-memory LRU of recently looked-up entries (hotCacheLimit() bytes)
+// before asking SQLite; removals, evictions, purges, puts, failed batches and commits by other
+// connections drop the copies, and hits and pins are applied to them.
+//
 // Threading: call every method from the thread the Store lives in. put(), recordHit(),
 // logRequest(), removeEntries(), setPinned(), setSizeCap() and purgeExpired() only queue the
-// change and return; the writer thread commits whatever is queued in one transaction.
+// change and return. Changes made during one turn of the event loop go to the writer together
+// (hits of one key merged), and the writer thread commits whatever is queued in one
+// transaction. When more than maxBacklog() changes wait for the writer, queueing blocks until
+// the writer takes them (backpressure: log rows and puts are never dropped).
 // Signals are emitted on the Store's thread after the change is committed (or from inside
 // flush()/close(), which deliver everything committed so far before returning).
 // Reads other than lookup() (entryCount(), meta(), ...) see committed data only.
@@ -68,6 +77,14 @@ public:
     void setSizeCap(qint64 bytes);
     qint64 sizeCap() const { return m_sizeCap; }
 
+    // The in-memory copy of recently looked-up entries: bytes (0 disables it), default 64 MiB.
+    void setHotCacheLimit(qint64 bytes) { m_hot.setLimit(bytes); }
+    qint64 hotCacheLimit() const { return m_hot.limit(); }
+    qint64 hotCacheBytes() const { return m_hot.bytes(); }
+    int hotCacheCount() const { return m_hot.count(); }
+
+    static constexpr std::size_t kMaxBacklog = 50000;
+
     // Committed data, read on this thread.
     qint64 entryCount() const;
     qint64 totalEntrySize() const;                         // sum(size_bytes)
@@ -77,6 +94,10 @@ public:
     // meta() is a null QByteArray when the key is absent. setMeta() blocks until committed.
     QByteArray meta(const QString &key) const;
     void setMeta(const QString &key, const QByteArray &value);
+
+    // Hands the changes made so far in this event-loop turn to the writer now, without waiting
+    // for them (the event loop does this on its own at the end of the turn).
+    void submit();
 
     // Blocks until every write queued so far is committed, then emits the signals for them
     // (tests, shutdown).
@@ -101,6 +122,7 @@ private:
     bool startWriter(QString *error);
     void teardown();
     void waitForWriter();
+    void queue(WriteOp op);
     void deliverEvents();
     void deliver(const WriteEvent &event);
     qint64 queryNumber(const QString &sql) const;
@@ -115,6 +137,14 @@ private:
     StoreWriter *m_writer = nullptr;
     QHash<QByteArray, PendingEntry> m_pending;   // put() but not yet committed
     QHash<QByteArray, quint64> m_removing;       // removeEntries() not yet committed, by seq
+    mutable HotCache m_hot;                      // committed rows read by lookup()
+    std::vector<WriteOp> m_batch;         // this event-loop turn's changes
+    QHash<QByteArray, std::size_t> m_batchHits;  // key -> its HitOp in m_batch
+    bool m_submitPosted = false;
+    quint64 m_submitted = 0;                     // serial of the last batch given to the writer
+    // setPinned() not yet committed, by the serial of its batch: lookup() does not copy these
+    // rows from SQLite into m_hot, as the copy would keep the old pin.
+    QHash<QByteArray, quint64> m_pinsInFlight;
 };
 
 } // namespace cachette::store

@@ -33,7 +33,7 @@ struct StoreWriter::Statements
             { &upsert, rows::upsertEntrySql() },
             { &sizeOf, QStringLiteral("SELECT size_bytes FROM entries WHERE key = ?") },
             { &remove, QStringLiteral("DELETE FROM entries WHERE key = ?") },
-            { &hit, QStringLiteral("UPDATE entries SET hit_count = hit_count + 1, "
+            { &hit, QStringLiteral("UPDATE entries SET hit_count = hit_count + ?, "
                                    "last_hit_at = max(last_hit_at, ?) WHERE key = ?") },
             { &pin, QStringLiteral("UPDATE entries SET pinned = ? WHERE key = ?") },
             { &log, rows::insertLogSql() },
@@ -66,18 +66,75 @@ StoreWriter::StoreWriter(QString path, qint64 sizeCap)
 
 StoreWriter::~StoreWriter() = default;
 
-void StoreWriter::enqueue(WriteOp op)
+std::size_t StoreWriter::enqueue(WriteOp op)
 {
+    std::vector<WriteOp> ops;
+    ops.push_back(std::move(op));
+    return enqueueBatch(std::move(ops));
+}
+
+std::size_t StoreWriter::enqueueBatch(std::vector<WriteOp> ops, quint64 serial)
+{
+    if (ops.empty())
+        return 0;
     bool post = false;
+    std::size_t backlog = 0;
     {
         QMutexLocker lock(&m_mutex);
-        m_queue.push_back(std::move(op));
+        if (m_queue.empty() && m_queuedHits.isEmpty()) {
+            m_queue.swap(ops);   // the common case: the writer has caught up
+            for (std::size_t i = 0; i < m_queue.size(); ++i) {
+                WriteOp &op = m_queue[i];
+                if (const auto *hit = std::get_if<HitOp>(&op))
+                    m_queuedHits.insert(hit->key, i);
+                else if (const auto *put = std::get_if<PutOp>(&op))
+                    m_queuedHits.remove(put->entry.key);
+                else if (const auto *remove = std::get_if<RemoveOp>(&op))
+                    for (const QByteArray &key : remove->keys)
+                        m_queuedHits.remove(key);
+            }
+        } else {
+            for (WriteOp &op : ops)
+                append(std::move(op));
+        }
+        backlog = m_queue.size();
+        m_queuedSerial = qMax(m_queuedSerial, serial);
         post = !m_drainPosted;
         m_drainPosted = true;
     }
     // One drain per burst: whatever piles up while a batch commits goes into the next batch.
     if (post)
         QMetaObject::invokeMethod(this, &StoreWriter::drain, Qt::QueuedConnection);
+    return backlog;
+}
+
+// A hit only adds to hit_count and raises last_hit_at, so hits of one key commute with
+// everything but a put (which resets the count) and a removal of that key: after those, a new
+// HitOp is queued rather than merged into one that must stay before them.
+void StoreWriter::append(WriteOp &&op)
+{
+    if (auto *hit = std::get_if<HitOp>(&op)) {
+        if (const auto it = m_queuedHits.constFind(hit->key); it != m_queuedHits.constEnd()) {
+            HitOp &queued = std::get<HitOp>(m_queue[it.value()]);
+            queued.count += hit->count;
+            queued.nowMs = qMax(queued.nowMs, hit->nowMs);
+            return;
+        }
+        m_queuedHits.insert(hit->key, m_queue.size());
+    } else if (const auto *put = std::get_if<PutOp>(&op)) {
+        m_queuedHits.remove(put->entry.key);
+    } else if (const auto *remove = std::get_if<RemoveOp>(&op)) {
+        for (const QByteArray &key : remove->keys)
+            m_queuedHits.remove(key);
+    }
+    m_queue.push_back(std::move(op));
+}
+
+void StoreWriter::waitForBacklogAtMost(std::size_t maxOps)
+{
+    QMutexLocker lock(&m_mutex);
+    while (m_queue.size() > maxOps)
+        m_queueTaken.wait(&m_mutex);
 }
 
 QList<WriteEvent> StoreWriter::takeEvents()
@@ -115,23 +172,29 @@ void StoreWriter::closeConnection()
 void StoreWriter::drain()
 {
     std::vector<WriteOp> ops;
+    quint64 serial = 0;
     {
         QMutexLocker lock(&m_mutex);
         ops.swap(m_queue);
+        serial = m_queuedSerial;
+        m_queuedHits.clear();
         m_drainPosted = false;
     }
+    m_queueTaken.wakeAll();
     if (ops.empty())
         return;
     QList<WriteEvent> events;
     QString error;
     const qint64 totalBefore = m_totalSize;
     if (m_sql && runBatch(ops, &events, &error)) {
+        if (serial != 0)
+            events.append({ WriteEvent::Kind::Done, {}, serial, {}, {}, {} });
         publish(std::move(events));
         return;
     }
     m_totalSize = totalBefore;
     m_dataVersion = -1;   // recount on the next batch rather than trust a rolled-back total
-    publishFailure(ops, m_sql ? error : QStringLiteral("the store is closed"));
+    publishFailure(ops, m_sql ? error : QStringLiteral("the store is closed"), serial);
 }
 
 bool StoreWriter::runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *events,
@@ -142,7 +205,7 @@ bool StoreWriter::runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *e
     const QSqlDatabase db = m_connection.database();
     if (!exec(db, QStringLiteral("BEGIN IMMEDIATE"), error))
         return false;
-    bool ok = syncTotalSize(error);
+    bool ok = syncTotalSize(events, error);
     for (auto it = ops.begin(); ok && it != ops.end(); ++it)
         ok = std::visit([&](const auto &op) { return apply(op, events, error); }, *it);
     ok = ok && evictOverCap(events, error) && exec(db, QStringLiteral("COMMIT"), error);
@@ -153,13 +216,17 @@ bool StoreWriter::runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *e
 
 // data_version changes only when another connection (a second Cachette, the CLI) committed, so
 // the running total is recounted exactly when someone else may have changed the entries.
-bool StoreWriter::syncTotalSize(QString *error)
+// The same check tells Store when its in-memory copies of rows may be stale.
+bool StoreWriter::syncTotalSize(QList<WriteEvent> *events, QString *error)
 {
     QSqlQuery &version = m_sql->dataVersion;
     if (!exec(version, error) || !version.next())
         return false;
     const qint64 current = version.value(0).toLongLong();
     version.finish();
+    if (m_seenVersion != -1 && current != m_seenVersion)
+        events->append({ WriteEvent::Kind::External, {}, 0, {}, {}, {} });
+    m_seenVersion = current;
     if (current == m_dataVersion)
         return true;
     QSqlQuery &total = m_sql->totalSize;
@@ -187,8 +254,9 @@ bool StoreWriter::apply(const PutOp &op, QList<WriteEvent> *events, QString *err
 
 bool StoreWriter::apply(const HitOp &op, QList<WriteEvent> *, QString *error)
 {
-    m_sql->hit.bindValue(0, op.nowMs);
-    m_sql->hit.bindValue(1, rows::keyText(op.key));
+    m_sql->hit.bindValue(0, op.count);
+    m_sql->hit.bindValue(1, op.nowMs);
+    m_sql->hit.bindValue(2, rows::keyText(op.key));
     return exec(m_sql->hit, error);
 }
 
@@ -312,7 +380,8 @@ void StoreWriter::publish(QList<WriteEvent> events)
         Q_EMIT eventsReady();
 }
 
-void StoreWriter::publishFailure(const std::vector<WriteOp> &ops, const QString &error)
+void StoreWriter::publishFailure(const std::vector<WriteOp> &ops, const QString &error,
+                                 quint64 serial)
 {
     const QString message =
         QStringLiteral("writing to %1 failed, %2 change(s) lost: %3").arg(m_path).arg(ops.size())
@@ -326,6 +395,8 @@ void StoreWriter::publishFailure(const std::vector<WriteOp> &ops, const QString 
             events.append({ WriteEvent::Kind::Removed, {}, remove->seq, {}, {}, {} });
     }
     events.append({ WriteEvent::Kind::Failed, {}, 0, {}, {}, message });
+    if (serial != 0)
+        events.append({ WriteEvent::Kind::Done, {}, serial, {}, {}, {} });
     publish(std::move(events));
 }
 

@@ -3,9 +3,11 @@
 #include "cacheentry.h"
 #include "database.h"
 
+#include <QHash>
 #include <QList>
 #include <QMutex>
 #include <QObject>
+#include <QWaitCondition>
 
 #include <memory>
 #include <variant>
@@ -17,7 +19,7 @@ namespace cachette::store {
 
 // What Store asks the writer to do. seq ties a put to the pending copy Store keeps for it.
 struct PutOp { CacheEntry entry; quint64 seq = 0; };
-struct HitOp { QByteArray key; qint64 nowMs = 0; };
+struct HitOp { QByteArray key; qint64 nowMs = 0; qint64 count = 1; };   // count hits, the latest at nowMs
 struct LogOp { RequestLogRecord record; };
 struct RemoveOp { QList<QByteArray> keys; quint64 seq = 0; };   // seq 0: eviction, purge
 struct PinOp { QByteArray key; bool pinned = false; };
@@ -36,6 +38,8 @@ struct WriteEvent
         Removed,   // keys (maybe none), seq: deleted, evicted or purged; removal seq is done
         Logged,    // record (with its id)
         Failed,    // message: a batch was rolled back
+        External,  // another connection (process) committed: copies of rows may be stale
+        Done,      // seq: every enqueueBatch() up to this serial is committed or rolled back
     };
     Kind kind = Kind::Stored;
     QByteArray key;
@@ -57,8 +61,15 @@ public:
     StoreWriter(QString path, qint64 sizeCap);
     ~StoreWriter() override;
 
-    // Any thread.
-    void enqueue(WriteOp op);
+    // Any thread. Hits for a key already queued (with no put or removal of that key after
+    // it) are merged into the queued one, so the backlog holds at most one hit per key.
+    // Both return how many ops are now waiting for the writer.
+    std::size_t enqueue(WriteOp op);
+    // serial (increasing, from the caller) comes back in a Done event once the batch is through.
+    std::size_t enqueueBatch(std::vector<WriteOp> ops, quint64 serial = 0);
+    // Blocks until at most maxOps ops wait (the writer takes the whole queue at the start of
+    // each batch, so this waits for at most the batch being committed). Not on the writer thread.
+    void waitForBacklogAtMost(std::size_t maxOps);
     QList<WriteEvent> takeEvents();
 
     // Writer thread only.
@@ -73,7 +84,8 @@ private:
     struct Statements;
 
     bool runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *events, QString *error);
-    bool syncTotalSize(QString *error);
+    bool syncTotalSize(QList<WriteEvent> *events, QString *error);
+    void append(WriteOp &&op);   // under m_mutex
     bool apply(const PutOp &op, QList<WriteEvent> *events, QString *error);
     bool apply(const HitOp &op, QList<WriteEvent> *events, QString *error);
     bool apply(const LogOp &op, QList<WriteEvent> *events, QString *error);
@@ -86,11 +98,14 @@ private:
     bool deleteKeys(const QList<QByteArray> &keys, QList<QByteArray> *deleted, QString *error);
     qint64 storedSize(const QByteArray &key, bool *found, QString *error);
     void publish(QList<WriteEvent> events);
-    void publishFailure(const std::vector<WriteOp> &ops, const QString &error);
+    void publishFailure(const std::vector<WriteOp> &ops, const QString &error, quint64 serial);
 
     // Shared with Store's thread, under m_mutex.
     QMutex m_mutex;
     std::vector<WriteOp> m_queue;
+    QHash<QByteArray, std::size_t> m_queuedHits;   // key -> index of its HitOp in m_queue
+    QWaitCondition m_queueTaken;                   // drain() took the queue
+    quint64 m_queuedSerial = 0;                    // highest serial enqueued
     bool m_drainPosted = false;
     QList<WriteEvent> m_events;
 
@@ -102,6 +117,7 @@ private:
     qint64 m_sizeCap;
     qint64 m_totalSize = 0;        // sum(size_bytes), kept as rows change
     qint64 m_dataVersion = -1;     // PRAGMA data_version when m_totalSize was last right
+    qint64 m_seenVersion = -1;     // PRAGMA data_version at the last batch (-1: none yet)
 };
 
 } // namespace cachette::store

@@ -4,8 +4,8 @@
 #include "rows.h"
 
 #include <QAtomicInteger>
-#include <QMap>
 #include <QFileInfo>
+#include <QMap>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -97,7 +97,7 @@ void fold(UsageTotals &t, const QSqlQuery &q)
     const qint64 count = q.value(SCount).toLongLong();
     const qint64 priced = q.value(SPriced).toLongLong();
     t.requests += count;
-    if (q.value(SOutcome).toString() == QLatin1String("hit")) {
+    if (isHitOutcome(q.value(SOutcome).toString())) {
         t.hits += count;
         t.tokensSaved += q.value(SPrompt).toLongLong() + q.value(SCompletion).toLongLong();
         t.savedMs += q.value(SSavedMs).toLongLong();

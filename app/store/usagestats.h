@@ -55,6 +55,8 @@ struct BucketRow
 // Aggregates the request log in SQL over a read-only connection of its own, so it can run in
 // another process (the CLI) or on another thread (the GUI) while a proxy writes: WAL readers
 // never block the writer, and busy_timeout rides out a checkpoint. One instance per thread.
+// Whole hours are read from request_log_hourly (sums kept by triggers, schema version 3), only
+// partial hours from the lines: a million lines aggregate in tens of milliseconds.
 // Time ranges are [fromMs, toMs) in ms since the epoch; kOpenEnd leaves the end open.
 class UsageStats
 {

@@ -6,7 +6,7 @@
 #   tests/bench/run-proxy-bench.sh [BUILD_DIR]      (default: <repo>/build/bench)
 #
 # Environment:
-#   ROUNDS=3        interleaved rounds per comparison (medians are taken over them; at least 3)
+#   ROUNDS=5        interleaved rounds per comparison (medians are taken over them; at least 3)
 #   DURATION=10     seconds per timed wrk run
 #   CACHETTE_BIN=…  use this binary instead of BUILD_DIR/cachette (or BUILD_DIR/app/cachette)
 #   NO_BUILD=1      never build; by default the bench preset dir is built (incrementally) first
@@ -17,7 +17,8 @@
 #                   this VM one-connection latency depends mostly on whether a wake-up crosses
 #                   CPUs; PIN shows the two cases apart (see docs/benchmarks.md).
 #
-# With the defaults it runs 6 × 5 × 10 s timed wrk runs plus short warm-ups: about 5.3 minutes.
+# With the defaults it runs 6 × 5 × 10 s timed wrk runs plus short warm-ups and at most 30 s
+# of waiting for Cachette to go idle: about 5.5 minutes.
 # Other work on the machine (a compiler on the other core) skews everything: run it alone.
 set -euo pipefail
 

@@ -172,6 +172,13 @@ private Q_SLOTS:
     void opensVersion1File();
     void closeTwiceAndReopen();
     void manyWritesBatch();
+    void hotCacheInvalidatedByRemoveAndExpiry();
+    void hotCacheReflectsPinsAndHits();
+    void hotCacheDroppedWhenAnotherConnectionCommits();
+    void hotCacheLimitIsBytes();
+    void hitsOfOneKeyAreCoalesced();
+    void hitsAreNotMergedAcrossAPut();
+    void changesWaitForTheEventLoopAndFlushIncludesThem();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -354,6 +361,7 @@ void TestStore::secondPutBeforeCommitIsNotLost()
 
     RawDb raw(dbPath());
     store.put(v1);
+    store.submit();   // to the writer now, not at the end of this event-loop turn
     QElapsedTimer waited;
     waited.start();
     while (raw.scalar(QStringLiteral("SELECT COUNT(*) FROM entries")).toInt() == 0
@@ -907,6 +915,205 @@ void TestStore::manyWritesBatch()
     QCOMPARE(store.entryCount(), 10000);
     QCOMPARE(store.recentRequests(1).first().timestamp, 9999);
     QCOMPARE(store.lookup(makeEntry("bulk9999", 0).key, 1)->createdAt, 10999);
+}
+
+void TestStore::hotCacheInvalidatedByRemoveAndExpiry()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    CacheEntry e = makeEntry("hot", 1000);
+    e.expiresAt = 50000;
+    const CacheEntry other = makeEntry("other", 1000);
+    store.put(e);
+    store.put(other);
+    store.flush();
+    QCOMPARE(store.hotCacheCount(), 0);   // puts are not copied: the first lookup reads the row
+    QVERIFY(store.lookup(e.key, 2000).has_value());
+    QVERIFY(store.lookup(other.key, 2000).has_value());
+    QCOMPARE(store.hotCacheCount(), 2);
+    compareContent(*store.lookup(e.key, 2000), e);   // from the copy
+
+    // Expiry is checked on the copy too.
+    QVERIFY(store.lookup(e.key, 49999).has_value());
+    QVERIFY(!store.lookup(e.key, 50000).has_value());
+    QVERIFY(store.lookup(e.key, 49999).has_value());   // read again from the database
+
+    // A removal hides the entry at once, before and after it commits.
+    QSignalSpy removed(&store, &Store::entriesRemoved);
+    store.removeEntries({ other.key });
+    QVERIFY(!store.lookup(other.key, 2000).has_value());
+    store.flush();
+    QCOMPARE(removedKeys(removed), QList<QByteArray> { other.key });
+    QVERIFY(!store.lookup(other.key, 2000).has_value());
+
+    // Purged and evicted entries leave the copy when entriesRemoved() is delivered.
+    store.purgeExpired(60000);
+    store.flush();
+    QVERIFY(!store.lookup(e.key, 2000).has_value());   // the row is gone, so is the copy
+
+    const CacheEntry a = makeEntry("a", 100), b = makeEntry("b", 200);
+    store.put(a);
+    store.put(b);
+    store.flush();
+    QVERIFY(store.lookup(a.key, 300).has_value());
+    store.setSizeCap(a.sizeBytes());   // evicts a (older)
+    store.flush();
+    QVERIFY(!store.lookup(a.key, 300).has_value());
+    QVERIFY(store.lookup(b.key, 300).has_value());
+
+    // A put replaces the copy.
+    CacheEntry b2 = makeEntry("b", 400, "second");
+    store.put(b2);
+    store.flush();
+    QCOMPARE(store.lookup(b.key, 500)->responseBody, b2.responseBody);
+}
+
+void TestStore::hotCacheReflectsPinsAndHits()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const CacheEntry e = makeEntry("e", 1000);
+    store.put(e);
+    store.flush();
+    QVERIFY(!store.lookup(e.key, 2000)->pinned);
+    store.setPinned(e.key, true);
+    QVERIFY(store.lookup(e.key, 2000)->pinned);
+    store.recordHit(e.key, 3000);
+    store.recordHit(e.key, 2500);
+    QCOMPARE(store.lookup(e.key, 4000)->hitCount, 2);
+    QCOMPARE(store.lookup(e.key, 4000)->lastHitAt, 3000);
+    store.flush();
+    QVERIFY(store.lookup(e.key, 4000)->pinned);
+    QCOMPARE(store.lookup(e.key, 4000)->hitCount, 2);
+
+    // A pin of an entry that has no copy yet: a lookup before the pin commits must not leave
+    // a copy with the old pin behind.
+    store.close();
+    QVERIFY(store.open(m_dir->path()));
+    QCOMPARE(store.hotCacheCount(), 0);
+    store.setPinned(e.key, false);
+    QVERIFY(store.lookup(e.key, 4000).has_value());   // committed data: still pinned here
+    store.flush();
+    QVERIFY(!store.lookup(e.key, 4000)->pinned);
+    QCOMPARE(store.hotCacheCount(), 1);
+
+    RawDb raw(dbPath());
+    const QSqlRecord row = raw.row(
+        QStringLiteral("SELECT hit_count, last_hit_at, pinned FROM entries WHERE key = ?"),
+        { QString::fromLatin1(e.key) });
+    QCOMPARE(row.value(0).toLongLong(), 2);
+    QCOMPARE(row.value(1).toLongLong(), 3000);
+    QCOMPARE(row.value(2).toInt(), 0);
+}
+
+void TestStore::hotCacheDroppedWhenAnotherConnectionCommits()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const CacheEntry e = makeEntry("e", 1000);
+    store.put(e);
+    store.flush();
+    QVERIFY(store.lookup(e.key, 2000).has_value());
+    QCOMPARE(store.hotCacheCount(), 1);
+    {
+        RawDb raw(dbPath());
+        QVERIFY(raw.exec(QStringLiteral("DELETE FROM entries")));
+    }
+    // The writer notices the other commit at its next batch (every hit writes a log row).
+    store.logRequest(makeRecord(3000));
+    store.flush();
+    QCOMPARE(store.hotCacheCount(), 0);
+    QVERIFY(!store.lookup(e.key, 2000).has_value());
+}
+
+void TestStore::hotCacheLimitIsBytes()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const qint64 one = makeEntry("x", 0).sizeBytes();
+    store.setHotCacheLimit(3 * (one + HotCache::kEntryOverhead));   // room for 3 copies, not 4
+    QList<CacheEntry> entries;
+    for (int i = 0; i < 5; ++i) {
+        entries.append(makeEntry("k" + QByteArray::number(i), 1000 + i));
+        store.put(entries.last());
+    }
+    store.flush();
+    for (const CacheEntry &e : entries)
+        QVERIFY(store.lookup(e.key, 5000).has_value());
+    QCOMPARE(store.hotCacheCount(), 3);
+    QVERIFY(store.hotCacheBytes() <= store.hotCacheLimit());
+    for (const CacheEntry &e : entries)   // the evicted copies are read from SQLite again
+        compareContent(*store.lookup(e.key, 5000), e);
+    store.setHotCacheLimit(0);
+    QCOMPARE(store.hotCacheCount(), 0);
+    QVERIFY(store.lookup(entries.first().key, 5000).has_value());
+    QCOMPARE(store.hotCacheCount(), 0);
+}
+
+void TestStore::hitsOfOneKeyAreCoalesced()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const CacheEntry e = makeEntry("e", 1000);
+    store.put(e);
+    store.flush();
+    for (int i = 0; i < 1000; ++i)
+        store.recordHit(e.key, 2000 + (i * 7919) % 1000);
+    QCOMPARE(store.lookup(e.key, 5000)->hitCount, 0);   // no copy yet: committed data
+    // Half of them again, spread over event-loop turns and writer batches.
+    for (int i = 0; i < 500; ++i) {
+        store.recordHit(e.key, 4000);
+        if (i % 50 == 0)
+            QCoreApplication::processEvents();
+    }
+    store.flush();
+    RawDb raw(dbPath());
+    const QSqlRecord row = raw.row(
+        QStringLiteral("SELECT hit_count, last_hit_at FROM entries WHERE key = ?"),
+        { QString::fromLatin1(e.key) });
+    QCOMPARE(row.value(0).toLongLong(), 1500);
+    QCOMPARE(row.value(1).toLongLong(), 4000);
+}
+
+void TestStore::hitsAreNotMergedAcrossAPut()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const CacheEntry e = makeEntry("e", 1000);
+    store.put(e);
+    store.flush();
+    store.recordHit(e.key, 2000);
+    store.recordHit(e.key, 2001);
+    store.put(makeEntry("e", 3000));   // resets hit_count
+    store.recordHit(e.key, 4000);
+    store.removeEntries({ makeEntry("gone", 0).key });
+    store.recordHit(e.key, 4001);
+    store.flush();
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT hit_count FROM entries WHERE key = ?"),
+                        { QString::fromLatin1(e.key) }).toLongLong(), 2);
+}
+
+void TestStore::changesWaitForTheEventLoopAndFlushIncludesThem()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    QSignalSpy logged(&store, &Store::requestLogged);
+    store.logRequest(makeRecord(1));
+    store.logRequest(makeRecord(2));
+    QCOMPARE(store.recentRequests(10).size(), 0);   // still in this turn's batch
+    store.flush();                                   // ...which flush() hands over and waits for
+    QCOMPARE(store.recentRequests(10).size(), 2);
+    QCOMPARE(logged.count(), 2);
+
+    store.logRequest(makeRecord(3));
+    QTRY_COMPARE(store.recentRequests(10).size(), 3);   // sent once the event loop runs
+    QTRY_COMPARE(logged.count(), 3);                    // and announced after the commit
+
+    store.logRequest(makeRecord(4));
+    store.close();                                      // close() includes the batch too
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(QStringLiteral("SELECT COUNT(*) FROM request_log")).toInt(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestStore)

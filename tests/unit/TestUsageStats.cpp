@@ -465,7 +465,10 @@ void TestUsageStats::linesFromBeforeTheMigrationHaveNoPrice()
             "INSERT INTO request_log (ts, model, outcome, prompt_tokens, completion_tokens) "
             "VALUES (1700000000000, 'gpt-4o', 'miss', 10, 20)")));
     }
-    populate({line(kT0, QStringLiteral("gpt-4o"), QStringLiteral("miss"), 100, 10, 0.00035, 0.0)});
+    // Hours later, so the old line's hour is whole: it is read from the hourly sums the
+    // migration filled in.
+    populate({line(kT0 + 5 * kHour, QStringLiteral("gpt-4o"), QStringLiteral("miss"), 100, 10,
+                   0.00035, 0.0)});
     const UsageTotals totals = reportAll().totals;
     QCOMPARE(totals.requests, 2);
     QCOMPARE(totals.promptTokens, 110);

@@ -76,6 +76,8 @@ QColor outcomeColor(const QString &outcome)
 {
     if (outcome == QLatin1String("hit"))
         return QColor(0x2e, 0x9e, 0x44);
+    if (outcome == QLatin1String("semantic-hit"))
+        return QColor(0x1f, 0x8a, 0x7a);   // a hit, told apart: it matched by similarity
     if (outcome == QLatin1String("miss"))
         return QColor(0x3b, 0x7d, 0xd8);
     if (outcome == QLatin1String("refresh"))

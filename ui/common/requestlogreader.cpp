@@ -85,14 +85,14 @@ QList<store::RequestLogRecord> RequestLogReader::recent(int limit) const
     return records;
 }
 
-qint64 RequestLogReader::countOutcomeSince(const QString &outcome, qint64 sinceMs) const
+qint64 RequestLogReader::countHitsSince(qint64 sinceMs) const
 {
     if (!isOpen())
         return 0;
     QSqlQuery query(QSqlDatabase::database(m_name, false));
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT COUNT(*) FROM request_log WHERE outcome = ? AND ts >= ?"));
-    query.addBindValue(outcome);
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM request_log "
+                                 "WHERE outcome IN ('hit', 'semantic-hit') AND ts >= ?"));
     query.addBindValue(sinceMs);
     if (!query.exec() || !query.next()) {
         qWarning("cachette requests: %s", qPrintable(query.lastError().text()));

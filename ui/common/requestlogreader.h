@@ -24,7 +24,7 @@ public:
     QString path() const { return m_path; }
 
     QList<store::RequestLogRecord> recent(int limit) const;   // newest first
-    qint64 countOutcomeSince(const QString &outcome, qint64 sinceMs) const;
+    qint64 countHitsSince(qint64 sinceMs) const;   // exact and semantic hits
 
 private:
     QString m_name;

@@ -3,6 +3,8 @@
 #include "store/store.h"
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QMetaObject>
 
 namespace cachette::ui {
@@ -111,6 +113,81 @@ void EngineHost::removeEntries(const QList<QByteArray> &keys)
 void EngineHost::setPinned(const QByteArray &key, bool pinned)
 {
     post([this, key, pinned] { m_engine->store()->setPinned(key, pinned); });
+}
+
+void EngineHost::setSemanticSettings(const semantic::SemanticSettings &settings)
+{
+    EngineConfig config = m_config;
+    config.semantic.settings = settings;
+    configure(config);   // only thresholds change: valid whenever the current config is
+}
+
+semantic::Decision EngineHost::explain(const QString &prompt, const QString &model,
+                                       const QString &cacheNamespace)
+{
+    const QJsonObject message{{QStringLiteral("role"), QStringLiteral("user")},
+                              {QStringLiteral("content"), prompt}};
+    const QJsonObject body{{QStringLiteral("model"), model},
+                           {QStringLiteral("messages"), QJsonArray{message}}};
+    return explainRequest(cacheNamespace, QStringLiteral("chat/completions"), body);
+}
+
+semantic::Decision EngineHost::explainLike(const store::CacheEntry &entry, const QString &prompt)
+{
+    const QJsonObject request = QJsonDocument::fromJson(entry.canonicalRequest).object();
+    return explainRequest(entry.cacheNamespace, entry.endpoint,
+                          withLastUserMessage(request, prompt));
+}
+
+semantic::Decision EngineHost::explainRequest(const QString &cacheNamespace,
+                                              const QString &endpoint, const QJsonObject &body)
+{
+    semantic::Decision decision;
+    runBlocking([&] {
+        semantic::SemanticCache *cache = m_engine->semantic()->cache();
+        const semantic::SemanticSettings real = cache->settings();
+        const QString model = body.value(QStringLiteral("model")).toString();
+        // A probe: matching on for this model and a few more neighbours, so the tuner can show
+        // what a lower threshold would do. decide() runs to completion here, on the engine
+        // thread, so no proxied request ever sees the probe settings.
+        semantic::SemanticSettings probe = real;
+        probe.enabled = true;
+        probe.candidates = qMax(real.candidates, 8);
+        if (probe.thresholdFor(model) >= 1.0f)
+            probe.modelThresholds.insert(model, 0.999f);
+        cache->setSettings(probe);
+        decision = cache->decide(cacheNamespace, endpoint, body);
+        cache->setSettings(real);
+        decision.threshold = real.thresholdFor(model);
+        const bool answered = decision.outcome == semantic::Decision::Outcome::Hit
+                              || decision.outcome == semantic::Decision::Outcome::Miss
+                              || decision.outcome == semantic::Decision::Outcome::Refused;
+        if (!real.isOnFor(model) && answered) {
+            decision.outcome = semantic::Decision::Outcome::NotApplicable;
+            decision.match.reset();
+            decision.reason = QStringLiteral("semantic matching is off for %1").arg(model);
+        }
+    });
+    return decision;
+}
+
+QJsonObject EngineHost::withLastUserMessage(QJsonObject body, const QString &text)
+{
+    if (body.contains(QStringLiteral("prompt")) && !body.contains(QStringLiteral("messages"))) {
+        body.insert(QStringLiteral("prompt"), text);   // completions
+        return body;
+    }
+    QJsonArray messages = body.value(QStringLiteral("messages")).toArray();
+    for (qsizetype i = messages.size() - 1; i >= 0; --i) {
+        QJsonObject message = messages.at(i).toObject();
+        if (message.value(QStringLiteral("role")).toString() != QLatin1String("user"))
+            continue;
+        message.insert(QStringLiteral("content"), text);
+        messages.replace(i, message);
+        break;
+    }
+    body.insert(QStringLiteral("messages"), messages);
+    return body;
 }
 
 void EngineHost::flush()

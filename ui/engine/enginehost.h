@@ -1,8 +1,10 @@
 #pragma once
 
 #include "engine.h"
+#include "semantic/semanticcache.h"
 #include "store/cacheentry.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QThread>
@@ -41,6 +43,27 @@ public:
 
     void removeEntries(const QList<QByteArray> &keys);
     void setPinned(const QByteArray &key, bool pinned);
+
+    // The semantic cache's thresholds and guards. setSemanticSettings() applies them through
+    // configure() with the rest of the configuration unchanged; saving them is the caller's job
+    // (SemanticPrefs in settings/appsettings.h).
+    semantic::SemanticSettings semanticSettings() const { return m_config.semantic.settings; }
+    void setSemanticSettings(const semantic::SemanticSettings &settings);
+
+    // What the semantic cache would decide for a request, asked on the engine thread (blocks
+    // for one embedding: tens of µs locally; a remote embedder answers EmbedderError unless it
+    // has seen the text). Unlike a real lookup it always looks for candidates: with matching
+    // off for the model, the outcome is NotApplicable but the nearest entries are still listed.
+    // explain(): a one-message chat request, the context of a prompt sent alone.
+    semantic::Decision explain(const QString &prompt, const QString &model,
+                               const QString &cacheNamespace = {});
+    // explainLike(): entry's own request with its last user message replaced by prompt, so the
+    // context (system prompt, earlier turns, parameters) is that entry's.
+    semantic::Decision explainLike(const store::CacheEntry &entry, const QString &prompt);
+    semantic::Decision explainRequest(const QString &cacheNamespace, const QString &endpoint,
+                                      const QJsonObject &body);
+    // body with its last user message's content (or a completion's prompt) set to text.
+    static QJsonObject withLastUserMessage(QJsonObject body, const QString &text);
 
     // Blocks until every write queued so far is committed and its signals are posted (tests,
     // views that must read what was just written).

@@ -84,9 +84,9 @@ QWidget *RequestsView::buildFilterBar()
     m_outcome = new QComboBox;
     m_outcome->setObjectName(QStringLiteral("outcomeFilter"));
     m_outcome->addItem(QStringLiteral("All outcomes"), QString());
-    for (const char *outcome : {"hit", "miss", "refresh", "bypass", "error"}) {
+    for (const char *outcome : {"hit", "semantic-hit", "miss", "refresh", "bypass", "error"}) {
         const QString name = QString::fromLatin1(outcome);
-        m_outcome->addItem(name.left(1).toUpper() + name.mid(1), name);
+        m_outcome->addItem(name.left(1).toUpper() + name.mid(1).replace(QLatin1Char('-'), QLatin1Char(' ')), name);
     }
     m_search = new QLineEdit;
     m_search->setObjectName(QStringLiteral("requestSearch"));

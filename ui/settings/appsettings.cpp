@@ -4,6 +4,9 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSaveFile>
 #include <QStandardPaths>
 
@@ -19,6 +22,54 @@ const QString kSizeCap = QStringLiteral("cache/sizeCapBytes");
 const QString kTtl = QStringLiteral("cache/defaultTtlSeconds");
 const QString kIsolate = QStringLiteral("cache/isolateByApiKey");
 const QString kOrigins = QStringLiteral("security/allowedOrigins");
+const QString kThreshold = QStringLiteral("semantic/threshold");
+const QString kModelThresholds = QStringLiteral("semantic/modelThresholds");
+const QString kWholeConversation = QStringLiteral("semantic/wholeConversationModels");
+const QString kGuardNumbers = QStringLiteral("semantic/guardNumbers");
+const QString kGuardNegation = QStringLiteral("semantic/guardNegation");
+const QString kGuardLiterals = QStringLiteral("semantic/guardLiterals");
+const QString kEmbeddingsUrl = QStringLiteral("semantic/embeddingsUrl");
+const QString kEmbeddingsModel = QStringLiteral("semantic/embeddingsModel");
+
+// Maps and lists as one line of JSON: readable in the .ini, where QSettings would write a
+// QVariantMap as an opaque @Variant blob.
+QString thresholdsToJson(const QHash<QString, float> &thresholds)
+{
+    QJsonObject object;
+    for (auto it = thresholds.cbegin(); it != thresholds.cend(); ++it)
+        object.insert(it.key(), qRound(double(it.value()) * 1000) / 1000.0);
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QHash<QString, float> thresholdsFromJson(const QString &text)
+{
+    QHash<QString, float> thresholds;
+    const QJsonObject object = QJsonDocument::fromJson(text.toUtf8()).object();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        const double value = it.value().toDouble(-1);
+        if (!it.key().isEmpty() && value >= 0 && value <= 1)
+            thresholds.insert(it.key(), float(value));
+    }
+    return thresholds;
+}
+
+QString setToJson(const QSet<QString> &set)
+{
+    QStringList sorted(set.cbegin(), set.cend());
+    sorted.sort();
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(sorted))
+                                 .toJson(QJsonDocument::Compact));
+}
+
+QSet<QString> setFromJson(const QString &text)
+{
+    QSet<QString> set;
+    for (const QJsonValue &value : QJsonDocument::fromJson(text.toUtf8()).array()) {
+        if (!value.toString().isEmpty())
+            set.insert(value.toString());
+    }
+    return set;
+}
 
 QString desktopExecLine()
 {
@@ -43,6 +94,7 @@ AppSettings AppSettings::load(const QSettings &s)
     a.defaultTtlSeconds = s.value(kTtl, d.defaultTtlSeconds).toLongLong();
     a.isolateByApiKey = s.value(kIsolate, d.isolateByApiKey).toBool();
     a.allowedOrigins = s.value(kOrigins).toString().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    a.semantic.prefs = SemanticPrefs::load(s);
     return a;
 }
 
@@ -75,7 +127,58 @@ EngineConfig AppSettings::toEngineConfig(const EngineConfig &base) const
     config.defaultTtlSeconds = defaultTtlSeconds;
     config.isolateByApiKey = isolateByApiKey;
     config.access.allowedOrigins = allowedOrigins;
+    if (semantic.prefs)
+        semantic.prefs->applyTo(&config.semantic);
     return config;
+}
+
+SemanticPrefs SemanticPrefs::load(const QSettings &s)
+{
+    SemanticPrefs d;
+    SemanticPrefs p;
+    const float threshold = s.value(kThreshold, d.threshold).toFloat();
+    p.threshold = (threshold >= 0 && threshold <= 1) ? threshold : d.threshold;
+    p.modelThresholds = thresholdsFromJson(s.value(kModelThresholds).toString());
+    p.wholeConversationModels = setFromJson(s.value(kWholeConversation).toString());
+    p.guards.numbers = s.value(kGuardNumbers, d.guards.numbers).toBool();
+    p.guards.negation = s.value(kGuardNegation, d.guards.negation).toBool();
+    p.guards.literals = s.value(kGuardLiterals, d.guards.literals).toBool();
+    p.embeddingsUrl = QUrl(s.value(kEmbeddingsUrl).toString());
+    p.embeddingsModel = s.value(kEmbeddingsModel).toString();
+    return p;
+}
+
+void SemanticPrefs::save(QSettings &s) const
+{
+    s.setValue(kThreshold, qRound(double(threshold) * 1000) / 1000.0);
+    s.setValue(kModelThresholds, thresholdsToJson(modelThresholds));
+    s.setValue(kWholeConversation, setToJson(wholeConversationModels));
+    s.setValue(kGuardNumbers, guards.numbers);
+    s.setValue(kGuardNegation, guards.negation);
+    s.setValue(kGuardLiterals, guards.literals);
+    s.setValue(kEmbeddingsUrl, embeddingsUrl.toString());
+    s.setValue(kEmbeddingsModel, embeddingsModel);
+    s.sync();
+}
+
+void SemanticPrefs::setSettings(const semantic::SemanticSettings &settings)
+{
+    threshold = settings.threshold;
+    modelThresholds = settings.modelThresholds;
+    wholeConversationModels = settings.wholeConversationModels;
+    guards = settings.guards;
+}
+
+void SemanticPrefs::applyTo(SemanticConfig *config) const
+{
+    config->settings.threshold = threshold;
+    config->settings.modelThresholds = modelThresholds;
+    config->settings.wholeConversationModels = wholeConversationModels;
+    config->settings.guards = guards;
+    config->embeddingsUrl = embeddingsUrl;
+    config->embeddingsModel = embeddingsModel;
+    if (embeddingsUrl.isEmpty())
+        config->embeddingsApiKey.clear();
 }
 
 std::unique_ptr<QSettings> openSettings()

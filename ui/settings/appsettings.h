@@ -7,9 +7,34 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <QHash>
+#include <QSet>
+
 #include <memory>
+#include <optional>
 
 namespace cachette::ui {
+
+// The semantic cache's part of the settings, edited by the Thresholds page and saved by it
+// alone (group "semantic"). Never an API key: CACHETTE_EMBEDDINGS_API_KEY stays in the
+// environment.
+struct SemanticPrefs
+{
+    float threshold = semantic::kDefaultThreshold;
+    QHash<QString, float> modelThresholds;
+    QSet<QString> wholeConversationModels;
+    semantic::GuardOptions guards;
+    QUrl embeddingsUrl;        // empty: the built-in local embedder
+    QString embeddingsModel;
+
+    static SemanticPrefs load(const QSettings &settings);
+    void save(QSettings &settings) const;
+    // The thresholds, overrides and guards from (or into) the engine's settings.
+    void setSettings(const semantic::SemanticSettings &settings);
+    void applyTo(SemanticConfig *config) const;
+
+    bool operator==(const SemanticPrefs &other) const = default;
+};
 
 // What the desktop app remembers between runs, in ~/.config/cachette/cachette.ini.
 // Nothing secret lives here: API keys are never seen, the access token only comes from the
@@ -24,6 +49,18 @@ struct AppSettings
     qint64 defaultTtlSeconds = 0;   // 0 = never expire
     bool isolateByApiKey = false;
     QStringList allowedOrigins;
+
+    // Loaded with the rest, so that saved thresholds are the defaults command-line flags
+    // override (toEngineConfig applies them when set). A default-constructed AppSettings (the
+    // Settings page's form) has none and leaves the base's semantic config alone; save() does
+    // not write them (the Thresholds page does), and == ignores them, since that form never
+    // holds them.
+    struct SavedSemantic
+    {
+        std::optional<SemanticPrefs> prefs;
+        bool operator==(const SavedSemantic &) const { return true; }
+    };
+    SavedSemantic semantic;
 
     static AppSettings load(const QSettings &settings);
     void save(QSettings &settings) const;

@@ -25,6 +25,16 @@
 #define CACHETTE_HAVE_BROWSER 1
 #endif
 
+#if __has_include("thresholds/thresholdsview.h")
+#include "thresholds/thresholdsview.h"
+#define CACHETTE_HAVE_THRESHOLDS 1
+#endif
+
+#if __has_include("dashboard/dashboardview.h")
+#include "dashboard/dashboardview.h"
+#define CACHETTE_HAVE_DASHBOARD 1
+#endif
+
 namespace cachette::ui {
 
 namespace {
@@ -200,20 +210,12 @@ void MainWindow::resizeEvent(QResizeEvent *event)
 void MainWindow::buildPages()
 {
     addPage(Page::Dashboard, QStringLiteral("Dashboard"), QStringLiteral("dashboard"),
-            new PlaceholderPage(QStringLiteral(":/icons/page-dashboard.svg"),
-                                QStringLiteral("Dashboard"),
-                                QStringLiteral("Costs and savings charts arrive with the costs "
-                                               "feature: what each model cost, and what the "
-                                               "cache saved you, day by day.")));
+            buildDashboardPage());
     addPage(Page::Cache, QStringLiteral("Cache"), QStringLiteral("cache"), buildCachePage());
     m_requests = new RequestsView(m_host);
     addPage(Page::Requests, QStringLiteral("Requests"), QStringLiteral("requests"), m_requests);
     addPage(Page::Thresholds, QStringLiteral("Thresholds"), QStringLiteral("thresholds"),
-            new PlaceholderPage(QStringLiteral(":/icons/page-thresholds.svg"),
-                                QStringLiteral("Thresholds"),
-                                QStringLiteral("Similarity thresholds per model arrive with the "
-                                               "semantic cache: how close a new prompt must be "
-                                               "to a cached one to reuse its answer.")));
+            buildThresholdsPage());
     m_settings = new SettingsView(m_host);
     addPage(Page::Settings, QStringLiteral("Settings"), QStringLiteral("settings"), m_settings);
 }
@@ -224,6 +226,33 @@ void MainWindow::addPage(Page page, const QString &name, const QString &icon, QW
     widget->setWindowTitle(name);
     widget->setWindowIcon(QIcon(QStringLiteral(":/icons/page-%1.svg").arg(icon)));
     m_pages->addWidget(widget);
+}
+
+QWidget *MainWindow::buildDashboardPage()
+{
+#ifdef CACHETTE_HAVE_DASHBOARD
+    m_dashboard = new DashboardView(m_host);
+#else
+    m_dashboard = new PlaceholderPage(QStringLiteral(":/icons/page-dashboard.svg"),
+                                      QStringLiteral("Dashboard"),
+                                      QStringLiteral("Costs and savings charts arrive with the "
+                                                     "costs feature: what each model cost, and "
+                                                     "what the cache saved you, day by day."));
+#endif
+    return m_dashboard;
+}
+
+QWidget *MainWindow::buildThresholdsPage()
+{
+#ifdef CACHETTE_HAVE_THRESHOLDS
+    return new ThresholdsView(m_host);
+#else
+    return new PlaceholderPage(QStringLiteral(":/icons/page-thresholds.svg"),
+                               QStringLiteral("Thresholds"),
+                               QStringLiteral("Similarity thresholds per model arrive with the "
+                                              "semantic cache: how close a new prompt must be "
+                                              "to a cached one to reuse its answer."));
+#endif
 }
 
 QWidget *MainWindow::buildCachePage()

@@ -55,7 +55,9 @@ private:
     void setCompactSidebar(bool compact);
     void buildPages();
     void addPage(Page page, const QString &name, const QString &icon, QWidget *widget);
+    QWidget *buildDashboardPage();
     QWidget *buildCachePage();
+    QWidget *buildThresholdsPage();
     void buildShortcuts();
     void showEntry(const QByteArray &key);
     void onStateChanged();
@@ -78,6 +80,7 @@ private:
     ProxyStatusBar *m_status = nullptr;
     RequestsView *m_requests = nullptr;
     SettingsView *m_settings = nullptr;
+    QWidget *m_dashboard = nullptr;
     QWidget *m_cache = nullptr;
     bool m_hidesToTray = false;
 };

@@ -78,7 +78,7 @@ void TrayController::loadHitsToday()
     RequestLogReader reader;
     if (!reader.open(m_host->databasePath()))
         return;   // no database yet: the engine has never run here
-    m_hitsToday = reader.countOutcomeSince(QStringLiteral("hit"), startOfToday());
+    m_hitsToday = reader.countHitsSince(startOfToday());
     m_hitsLoaded = true;
 }
 
@@ -92,7 +92,7 @@ void TrayController::onRequestLogged(const store::RequestLogRecord &record)
             return;
         }
     }
-    if (record.outcome == QLatin1String("hit") && record.timestamp >= startOfToday()) {
+    if (store::isHitOutcome(record.outcome) && record.timestamp >= startOfToday()) {
         ++m_hitsToday;
         refresh();
     }

@@ -1,0 +1,157 @@
+#include "semanticlayer.h"
+
+#include "semantic/localembedder.h"
+#include "semantic/reembedjob.h"
+#include "semantic/remoteembedder.h"
+#include "semantic/semanticcache.h"
+#include "store/embeddingstore.h"
+#include "store/store.h"
+
+#include <QJsonDocument>
+
+namespace cachette {
+namespace {
+
+store::StoredEmbedding toStored(const semantic::VectorRecord &r)
+{
+    return {r.entryKey, r.embedderId, r.contextHash, r.text, r.vector};
+}
+
+semantic::VectorRecord toRecord(store::StoredEmbedding &&s)
+{
+    return {s.entryKey, s.embedderId, s.contextHash, s.text, std::move(s.vector)};
+}
+
+} // namespace
+
+SemanticLayer::SemanticLayer(store::Store *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_vectors(new store::EmbeddingStore(this))
+    , m_cache(std::make_unique<semantic::SemanticCache>(makeEmbedder()))
+{
+    connect(m_cache.get(), &semantic::SemanticCache::vectorAdded, m_vectors,
+            [this](const semantic::VectorRecord &r) { m_vectors->put(toStored(r)); });
+    connect(store, &store::Store::entriesRemoved, m_cache.get(),
+            &semantic::SemanticCache::remove);
+    connect(store, &store::Store::entriesRemoved, m_vectors, &store::EmbeddingStore::remove);
+}
+
+SemanticLayer::~SemanticLayer()
+{
+    close();
+}
+
+bool SemanticLayer::open(const QString &databasePath, QString *error)
+{
+    if (m_open)
+        return true;
+    if (!m_vectors->open(databasePath, error))
+        return false;
+    m_open = true;
+    loadVectors();
+    startRebuild();   // entries stored while no vector could be made (remote embedder down)
+    return true;
+}
+
+void SemanticLayer::close()
+{
+    if (m_job) {
+        m_job->disconnect(this);
+        m_job->cancel();
+        m_job->deleteLater();
+        m_job = nullptr;
+    }
+    m_vectors->close();
+    m_open = false;
+}
+
+void SemanticLayer::configure(const SemanticConfig &config)
+{
+    const bool embedderChanged = config.embeddingsUrl != m_config.embeddingsUrl
+                                 || config.embeddingsModel != m_config.embeddingsModel
+                                 || config.embeddingsApiKey != m_config.embeddingsApiKey;
+    m_config = config;
+    m_cache->setSettings(config.settings);
+    if (!embedderChanged)
+        return;
+    if (!m_open) {
+        m_cache->setEmbedder(makeEmbedder());
+        return;
+    }
+    // Build the new embedder's vectors first; the cache switches when they are ready.
+    startRebuild();
+}
+
+std::unique_ptr<semantic::Embedder> SemanticLayer::makeEmbedder() const
+{
+    if (!m_config.usesRemoteEmbedder())
+        return std::make_unique<semantic::LocalEmbedder>();
+    semantic::RemoteEmbedderConfig remote;
+    remote.baseUrl = m_config.embeddingsUrl;
+    remote.model = m_config.embeddingsModel;
+    remote.apiKey = m_config.embeddingsApiKey;
+    return std::make_unique<semantic::RemoteEmbedder>(remote);
+}
+
+void SemanticLayer::loadVectors()
+{
+    QList<semantic::VectorRecord> records;
+    m_vectors->forEach(m_cache->embedderId(), [&records](store::StoredEmbedding &&s) {
+        records.append(toRecord(std::move(s)));
+    });
+    m_cache->loadInBackground(std::move(records));
+}
+
+void SemanticLayer::startRebuild()
+{
+    if (m_job) {
+        m_job->disconnect(this);
+        m_job->cancel();
+        m_job->deleteLater();
+    }
+    std::shared_ptr<semantic::Embedder> embedder = makeEmbedder();
+    const QString id = embedder->id();
+    const qint64 total = m_vectors->countWithoutVector(id);
+    if (total == 0 && id == m_cache->embedderId()) {
+        m_job = nullptr;
+        return;
+    }
+    auto cursor = std::make_shared<qint64>(0);
+    auto source = [this, id, cursor](int maxCount) {
+        QList<semantic::ReembedItem> items;
+        for (const store::EmbeddingSource &s : m_vectors->entriesWithoutVector(id, *cursor,
+                                                                               maxCount)) {
+            *cursor = s.rowId;
+            items.append({s.entryKey, s.cacheNamespace, s.endpoint,
+                          QJsonDocument::fromJson(s.canonicalRequest).object()});
+        }
+        return items;
+    };
+    m_job = new semantic::ReembedJob(embedder, m_config.settings, source, total, this);
+    connect(m_job, &semantic::ReembedJob::vectorReady, this,
+            [this](const semantic::VectorRecord &r) {
+                m_vectors->put(toStored(r));
+                if (r.embedderId == m_cache->embedderId())
+                    m_cache->insert(r);
+            });
+    connect(m_job, &semantic::ReembedJob::progress, this, &SemanticLayer::rebuildProgress);
+    connect(m_job, &semantic::ReembedJob::finished, this, &SemanticLayer::onRebuildFinished);
+    m_job->start();
+}
+
+void SemanticLayer::onRebuildFinished(bool ok, const QString &error)
+{
+    const QString id = m_job ? m_job->embedderId() : QString();
+    if (m_job)
+        m_job->deleteLater();
+    m_job = nullptr;
+    if (ok && id != m_cache->embedderId()) {
+        m_vectors->flush();   // the new vectors must be readable before they are loaded
+        m_cache->setEmbedder(makeEmbedder());
+        loadVectors();
+    }
+    Q_EMIT rebuildFinished(ok, error);
+}
+
+} // namespace cachette

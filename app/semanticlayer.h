@@ -1,0 +1,72 @@
+#pragma once
+
+#include "semantic/semanticsettings.h"
+
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+
+namespace cachette::store {
+class EmbeddingStore;
+class Store;
+}
+namespace cachette::semantic {
+class Embedder;
+class ReembedJob;
+class SemanticCache;
+}
+
+namespace cachette {
+
+// Which embedder the semantic cache uses and how strict it is.
+struct SemanticConfig
+{
+    semantic::SemanticSettings settings;
+    QUrl embeddingsUrl;        // empty: the built-in local embedder (no network, no download)
+    QString embeddingsModel;   // with embeddingsUrl: "nomic-embed-text", "text-embedding-3-small"
+    // Sent to the embeddings endpoint; from CACHETTE_EMBEDDINGS_API_KEY, never saved.
+    QByteArray embeddingsApiKey;
+
+    bool usesRemoteEmbedder() const { return !embeddingsUrl.isEmpty(); }
+};
+
+// Keeps the semantic cache and its stored vectors in step with the entries: vectors are saved
+// as answers are indexed, dropped with their entries, loaded at start, and rebuilt in the
+// background when the embedder changes (the old one keeps serving until the new one is ready;
+// exact hits never wait for any of it).
+class SemanticLayer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SemanticLayer(store::Store *store, QObject *parent = nullptr);
+    ~SemanticLayer() override;
+
+    bool open(const QString &databasePath, QString *error = nullptr);
+    void close();
+    void configure(const SemanticConfig &config);
+
+    semantic::SemanticCache *cache() const { return m_cache.get(); }
+    bool isRebuilding() const { return m_job != nullptr; }
+
+Q_SIGNALS:
+    // Re-embedding after an embedder change (or of entries stored while it was failing).
+    void rebuildProgress(qint64 done, qint64 total);
+    void rebuildFinished(bool ok, const QString &error);
+
+private:
+    std::unique_ptr<semantic::Embedder> makeEmbedder() const;
+    void loadVectors();
+    void startRebuild();
+    void onRebuildFinished(bool ok, const QString &error);
+
+    SemanticConfig m_config;   // first: the cache's first embedder is made from it
+    store::Store *m_store;
+    store::EmbeddingStore *m_vectors;
+    std::unique_ptr<semantic::SemanticCache> m_cache;
+    semantic::ReembedJob *m_job = nullptr;
+    bool m_open = false;
+};
+
+} // namespace cachette

@@ -1,0 +1,111 @@
+#include "dashboardformat.h"
+
+#include <QLocale>
+
+#include <cmath>
+
+namespace cachette::ui::dashboardformat {
+
+namespace {
+
+QString fixed(double value, int decimals)
+{
+    return QLocale().toString(value, 'f', decimals);
+}
+
+// Drops a trailing ".0" so "12.0 k" reads "12 k".
+QString trimmed(double value, int decimals)
+{
+    QString text = fixed(value, decimals);
+    const QString zero = QLocale().decimalPoint() + QString(decimals, QLatin1Char('0'));
+    if (decimals > 0 && text.endsWith(zero))
+        text.chop(zero.size());
+    return text;
+}
+
+} // namespace
+
+QString money(double usd)
+{
+    const double magnitude = std::fabs(usd);
+    if (magnitude >= 1 || magnitude == 0)
+        return QStringLiteral("$") + fixed(usd, 2);
+    // Below a dollar three significant digits, at least cents: one request to a cheap model
+    // costs hundredths of a cent, and "$0.00" would hide it. "$0.0127", "$0.50", "$0.0042".
+    const int decimals = qMin(8, 2 - int(std::floor(std::log10(magnitude))));
+    QString text = fixed(usd, decimals);
+    const QChar zero = QLocale().zeroDigit().at(0);
+    while (decimals > 2 && text.endsWith(zero) && text.size() > 1
+           && text.at(text.size() - 3) != QLocale().decimalPoint().at(0))
+        text.chop(1);
+    return QStringLiteral("$") + text;
+}
+
+QString money(const std::optional<double> &usd)
+{
+    return usd ? money(*usd) : QStringLiteral("no price");
+}
+
+QString count(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+QString compactCount(qint64 n)
+{
+    const double value = double(n);
+    if (std::llabs(n) < 10'000)
+        return count(n);
+    if (std::llabs(n) < 1'000'000)
+        return trimmed(value / 1e3, value < 1e5 ? 1 : 0) + QStringLiteral(" k");
+    if (std::llabs(n) < 1'000'000'000)
+        return trimmed(value / 1e6, value < 1e7 ? 2 : 1) + QStringLiteral(" M");
+    return trimmed(value / 1e9, 1) + QStringLiteral(" B");
+}
+
+QString percent(double fraction)
+{
+    const double value = fraction * 100.0;
+    // Whole numbers at the ends, so 100 % is never "100.0 %" and nothing rounds up to 100.
+    if (value <= 0 || value >= 100)
+        return fixed(value, 0) + QStringLiteral(" %");
+    return fixed(qMin(value, 99.9), 1) + QStringLiteral(" %");
+}
+
+QString duration(qint64 ms)
+{
+    if (ms <= 0)
+        return QStringLiteral("0 s");
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    const qint64 s = (ms + 500) / 1000;
+    if (s < 60)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 3600)
+        return s % 60 == 0 ? QStringLiteral("%1 min").arg(s / 60)
+                           : QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    const qint64 minutes = (s + 30) / 60;
+    if (minutes < 24 * 60)
+        return QStringLiteral("%1 h %2 min").arg(minutes / 60).arg(minutes % 60, 2, 10, QLatin1Char('0'));
+    const qint64 hours = (minutes + 30) / 60;
+    return QStringLiteral("%1 d %2 h").arg(hours / 24).arg(hours % 24);
+}
+
+QString plural(qint64 n, const QString &one, const QString &many)
+{
+    return QStringLiteral("%1 %2").arg(count(n), n == 1 ? one : many);
+}
+
+QString moneyAxisFormat(double step)
+{
+    int decimals = 0;
+    if (step > 0 && step < 1)
+        decimals = qMin(6, int(std::ceil(-std::log10(step) - 1e-9)));
+    // A step of 0.25 needs two decimals, not one: add one while the step is not a multiple.
+    const double scale = std::pow(10.0, decimals);
+    if (step > 0 && std::fabs(step * scale - std::round(step * scale)) > 1e-6 && decimals < 6)
+        ++decimals;
+    return QStringLiteral("$%.%1f").arg(decimals);
+}
+
+} // namespace cachette::ui::dashboardformat
