@@ -1,6 +1,7 @@
 // SettingsView: wrong fields are explained in words under them; a valid change applies at once.
 
 #include "engine/enginehost.h"
+#include "pricing/pricebook.h"
 #include "settings/appsettings.h"
 #include "settings/settingsview.h"
 #include "uitest.h"
@@ -11,6 +12,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTableWidget>
 
 using namespace cachette;
 using namespace cachette::test;
@@ -25,6 +27,7 @@ private Q_SLOTS:
     void init()
     {
         ui::openSettings()->clear();   // every test starts from the defaults
+        QFile::remove(pricing::PriceBook::overridesPath(m_data.path()));   // and no overrides
         m_host = std::make_unique<EngineHost>();
         QVERIFY(m_host->configure(testConfig(m_data.path(), freePort())));
         m_view = std::make_unique<SettingsView>(m_host.get());
@@ -186,7 +189,87 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(path));
     }
 
+    void priceOverrideReachesTheEngine()
+    {
+        QVERIFY(m_host->priceOverrides().isEmpty());
+        addPrice({QStringLiteral("my-model"), QStringLiteral("1.5"), QStringLiteral("6"),
+                  QStringLiteral("0.25")});
+        QVERIFY(!label("pricesError")->isVisible());
+        QVERIFY(button("applyButton")->isEnabled());
+        QVERIFY(m_view->apply());
+
+        pricing::ModelPrice expected;
+        expected.model = QStringLiteral("my-model");
+        expected.inputPerMillion = 1.5;
+        expected.outputPerMillion = 6;
+        expected.cachedInputPerMillion = 0.25;
+        QCOMPARE(m_host->priceOverrides(), QList<pricing::ModelPrice>{expected});
+        QVERIFY(!button("applyButton")->isEnabled());   // the table now equals what is saved
+
+        pricing::PriceBook saved;
+        QVERIFY(saved.loadOverrides(pricing::PriceBook::overridesPath(m_data.path())));
+        QCOMPARE(saved.overrides(), QList<pricing::ModelPrice>{expected});
+    }
+
+    void negativePriceIsExplained()
+    {
+        addPrice({QStringLiteral("my-model"), QStringLiteral("-1"), QStringLiteral("6"),
+                  QString()});
+        QLabel *error = label("pricesError");
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("0 or more")), qPrintable(error->text()));
+        QVERIFY(!button("applyButton")->isEnabled());
+        QVERIFY(!m_view->apply());
+        QVERIFY(m_host->priceOverrides().isEmpty());
+        QVERIFY(!QFile::exists(pricing::PriceBook::overridesPath(m_data.path())));
+    }
+
+    void endpointWithoutModelIsExplained()
+    {
+        combo("embedderCombo")->setCurrentIndex(1);
+        type("embeddingsUrlEdit", QStringLiteral("http://127.0.0.1:11434/v1"));
+        QLabel *error = label("embeddingsError");
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("model")), qPrintable(error->text()));
+        QVERIFY(!button("applyButton")->isEnabled());
+        QVERIFY(!m_view->apply());
+        QVERIFY(m_host->config().semantic.embeddingsUrl.isEmpty());
+    }
+
+    void endpointChoiceIsSaved()
+    {
+        combo("embedderCombo")->setCurrentIndex(1);
+        type("embeddingsUrlEdit", QStringLiteral("http://127.0.0.1:11434/v1"));
+        type("embeddingsModelEdit", QStringLiteral("nomic-embed-text"));
+        QVERIFY(!label("embeddingsError")->isVisible());
+        QVERIFY(button("applyButton")->isEnabled());
+        QVERIFY(m_view->apply());
+
+        const AppSettings saved = AppSettings::load(*ui::openSettings());
+        QVERIFY(saved.semantic.prefs);
+        QCOMPARE(saved.semantic.prefs->embeddingsUrl,
+                 QUrl(QStringLiteral("http://127.0.0.1:11434/v1")));
+        QCOMPARE(saved.semantic.prefs->embeddingsModel, QStringLiteral("nomic-embed-text"));
+        QCOMPARE(m_host->config().semantic.embeddingsModel, QStringLiteral("nomic-embed-text"));
+        QVERIFY(!button("applyButton")->isEnabled());
+
+        combo("embedderCombo")->setCurrentIndex(0);   // back to the built-in one
+        QVERIFY(m_view->apply());
+        QVERIFY(AppSettings::load(*ui::openSettings()).semantic.prefs->embeddingsUrl.isEmpty());
+        QVERIFY(m_host->config().semantic.embeddingsUrl.isEmpty());
+    }
+
 private:
+    // Add, then the cells typed in: model, input, output, cached input.
+    void addPrice(const QStringList &cells)
+    {
+        QTest::mouseClick(button("addPriceButton"), Qt::LeftButton);
+        auto *table = find<QTableWidget>("priceTable");
+        const int row = table->rowCount() - 1;
+        for (int column = 0; column < cells.size(); ++column)
+            table->item(row, column)->setText(cells.at(column));
+    }
+
     QLabel *label(const char *name) { return find<QLabel>(name); }
     QLineEdit *edit(const char *name) { return find<QLineEdit>(name); }
     QComboBox *combo(const char *name) { return find<QComboBox>(name); }

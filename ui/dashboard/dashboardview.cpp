@@ -10,6 +10,7 @@
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QDateEdit>
+#include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -196,7 +197,9 @@ QWidget *DashboardView::buildCustomDates()
 QWidget *DashboardView::buildEmptyPage()
 {
     auto *icon = new QLabel;
-    icon->setPixmap(QIcon(QStringLiteral(":/icons/page-dashboard.svg")).pixmap(56, 56, QIcon::Disabled));
+    const QString iconPath = QStringLiteral(":/icons/page-dashboard.svg");
+    if (QFile::exists(iconPath))   // the shell's resources; a view on its own (tests) has none
+        icon->setPixmap(QIcon(iconPath).pixmap(56, 56, QIcon::Disabled));
     icon->setAlignment(Qt::AlignCenter);
     m_empty = new QLabel;
     m_empty->setObjectName(QStringLiteral("dashboardEmpty"));

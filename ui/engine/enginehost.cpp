@@ -1,5 +1,6 @@
 #include "enginehost.h"
 
+#include "pricing/pricebook.h"
 #include "store/store.h"
 
 #include <QDir>
@@ -113,6 +114,29 @@ void EngineHost::removeEntries(const QList<QByteArray> &keys)
 void EngineHost::setPinned(const QByteArray &key, bool pinned)
 {
     post([this, key, pinned] { m_engine->store()->setPinned(key, pinned); });
+}
+
+QList<pricing::ModelPrice> EngineHost::priceOverrides() const
+{
+    QList<pricing::ModelPrice> prices;
+    // runBlocking() only posts to the engine thread and waits; it changes nothing here.
+    const_cast<EngineHost *>(this)->runBlocking([&] { prices = m_engine->prices()->overrides(); });
+    return prices;
+}
+
+bool EngineHost::setPriceOverrides(const QList<pricing::ModelPrice> &prices, QString *error)
+{
+    const QString path = pricing::PriceBook::overridesPath(m_config.dataDir);
+    bool ok = false;
+    QString problem;
+    runBlocking([&] {
+        pricing::PriceBook *book = m_engine->prices();
+        book->setOverrides(prices);
+        ok = book->saveOverrides(path, &problem);
+    });
+    if (!ok && error)
+        *error = problem;
+    return ok;
 }
 
 void EngineHost::setSemanticSettings(const semantic::SemanticSettings &settings)

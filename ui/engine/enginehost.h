@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine.h"
+#include "pricing/modelprice.h"
 #include "semantic/semanticcache.h"
 #include "store/cacheentry.h"
 
@@ -64,6 +65,13 @@ public:
                                       const QJsonObject &body);
     // body with its last user message's content (or a completion's prompt) set to text.
     static QJsonObject withLastUserMessage(QJsonObject body, const QString &text);
+
+    // The user's price overrides in the engine's PriceBook, read and written on the engine
+    // thread. setPriceOverrides() also saves them to PriceBook::overridesPath(dataDir), which
+    // the engine loads when it starts; false with a readable error when that file cannot be
+    // written (the engine uses the new prices all the same).
+    QList<pricing::ModelPrice> priceOverrides() const;
+    bool setPriceOverrides(const QList<pricing::ModelPrice> &prices, QString *error = nullptr);
 
     // Blocks until every write queued so far is committed and its signals are posted (tests,
     // views that must read what was just written).

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "appsettings.h"
+#include "pricing/modelprice.h"
 
 #include <QWidget>
 
@@ -11,6 +12,11 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTableWidget;
+
+namespace cachette::pricing {
+class OpenRouterPriceUpdate;
+}
 
 namespace cachette::ui {
 
@@ -46,6 +52,8 @@ private:
     QWidget *buildProxyGroup();
     QWidget *buildCacheGroup();
     QWidget *buildAccessGroup();
+    QWidget *buildPricesGroup();
+    QWidget *buildEmbeddingsGroup();
     QWidget *buildButtonBar();
     void addRow(QFormLayout *form, const QString &label, QWidget *field);
     QLabel *makeErrorLabel(const QString &objectName);
@@ -53,6 +61,16 @@ private:
 
     void load(const AppSettings &settings);
     bool readForm(AppSettings *settings);   // validates every field, shows what is wrong
+    // The price table, validated (non-negative numbers, a model name); false shows why.
+    bool readPrices(QList<pricing::ModelPrice> *prices);
+    void loadPrices(const QList<pricing::ModelPrice> &prices);
+    void addPriceRow(const pricing::ModelPrice &price);
+    void updatePricesFromOpenRouter();
+    void mergePrices(const QList<pricing::ModelPrice> &fetched);
+    // The embedder choice, validated; *url empty for the built-in embedder.
+    bool readEmbeddings(QUrl *url, QString *model);
+    void loadEmbeddings(const QUrl &url, const QString &model);
+    SemanticPrefs savedSemantic() const;
     void showFieldError(QLabel *label, const QString &error);
     void showFormError(const QString &error);
     void showApplied();
@@ -79,6 +97,16 @@ private:
     QCheckBox *m_isolate;
     QLineEdit *m_origins;
     QLabel *m_originsError;
+    QTableWidget *m_prices;
+    QLabel *m_pricesError;
+    QLabel *m_pricesStatus;
+    QPushButton *m_updatePrices;
+    pricing::OpenRouterPriceUpdate *m_priceUpdate = nullptr;   // made on first use
+    QList<pricing::ModelPrice> m_savedPrices;
+    QComboBox *m_embedder;
+    QLineEdit *m_embeddingsUrl;
+    QLineEdit *m_embeddingsModel;
+    QLabel *m_embeddingsError;
     QLabel *m_formError;
     QLabel *m_appliedNote;
     QPushButton *m_revert;
