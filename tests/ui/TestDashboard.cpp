@@ -145,6 +145,7 @@ private Q_SLOTS:
     {
         QCOMPARE(fmt::money(0.0), QStringLiteral("$0.00"));
         QCOMPARE(fmt::money(0.0042), QStringLiteral("$0.0042"));
+        QCOMPARE(fmt::money(0.0000019), QStringLiteral("< $0.0001"));
         QCOMPARE(fmt::money(0.0127), QStringLiteral("$0.0127"));
         QCOMPARE(fmt::money(0.5), QStringLiteral("$0.50"));
         QCOMPARE(fmt::money(12.3), QStringLiteral("$12.30"));

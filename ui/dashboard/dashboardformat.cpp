@@ -30,6 +30,10 @@ QString money(double usd)
     const double magnitude = std::fabs(usd);
     if (magnitude >= 1 || magnitude == 0)
         return QStringLiteral("$") + fixed(usd, 2);
+    // A single short request to a cheap model costs millionths of a dollar: more digits than a
+    // tile has room for, and no one reads them.
+    if (magnitude < 0.0001)
+        return usd < 0 ? QStringLiteral("> −$0.0001") : QStringLiteral("< $0.0001");
     // Below a dollar three significant digits, at least cents: one request to a cheap model
     // costs hundredths of a cent, and "$0.00" would hide it. "$0.0127", "$0.50", "$0.0042".
     const int decimals = qMin(8, 2 - int(std::floor(std::log10(magnitude))));
