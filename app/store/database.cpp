@@ -1,5 +1,7 @@
 #include "database.h"
 
+#include <QFileInfo>
+
 #include <QAtomicInteger>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -56,6 +58,35 @@ bool Connection::open(const QString &path, const QString &role, QString *error)
                      QStringLiteral("cannot open %1: %2").arg(path, describe(db.lastError())));
         else
             ok = applyPragmas(db, error);
+    }
+    if (!ok)
+        close();
+    return ok;
+}
+
+bool Connection::openReadOnly(const QString &path, const QString &role, int busyTimeoutMs,
+                              QString *error)
+{
+    close();
+    if (!QFileInfo::exists(path)) {
+        setError(error, QStringLiteral("%1 does not exist").arg(path));
+        return false;
+    }
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        setError(error, QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed"));
+        return false;
+    }
+    m_name = uniqueConnectionName(role);
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(
+            QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1").arg(busyTimeoutMs));
+        ok = db.open();
+        if (!ok)
+            setError(error,
+                     QStringLiteral("cannot open %1: %2").arg(path, describe(db.lastError())));
     }
     if (!ok)
         close();

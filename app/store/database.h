@@ -21,9 +21,14 @@ public:
 
     // role only makes the connection name readable in Qt's warnings ("reader", "writer").
     bool open(const QString &path, const QString &role, QString *error);
+    // For readers in other threads or processes (GUI views, the CLI): never creates, migrates
+    // or locks the file; waits up to busyTimeoutMs for a writer's checkpoint.
+    bool openReadOnly(const QString &path, const QString &role, int busyTimeoutMs,
+                      QString *error);
     void close();
     bool isOpen() const { return !m_name.isEmpty(); }
     QSqlDatabase database() const { return QSqlDatabase::database(m_name, false); }
+    QString name() const { return m_name; }
 
 private:
     QString m_name;

@@ -3,7 +3,6 @@
 #include "database.h"
 #include "rows.h"
 
-#include <QAtomicInteger>
 #include <QFileInfo>
 #include <QMap>
 #include <QSqlDatabase>
@@ -17,12 +16,6 @@ namespace {
 
 // The first schema version with the cost columns.
 constexpr int kCostsVersion = 3;
-
-QString uniqueConnectionName()
-{
-    static QAtomicInteger<quint64> counter;
-    return QStringLiteral("cachette.store.usagestats.%1").arg(++counter);
-}
 
 constexpr qint64 kHourMs = 3'600'000;
 // Beyond this many hours cut by bucket boundaries (short buckets off the hour), one scan of the
@@ -245,6 +238,8 @@ void UsageTotals::add(const UsageTotals &o)
     estimatedRequests += o.estimatedRequests;
 }
 
+UsageStats::UsageStats() = default;
+
 UsageStats::~UsageStats()
 {
     close();
@@ -253,53 +248,34 @@ UsageStats::~UsageStats()
 bool UsageStats::open(const QString &databasePath, QString *error)
 {
     close();
-    if (!QFileInfo::exists(databasePath)) {
-        setError(error, QStringLiteral("%1 does not exist").arg(databasePath));
+    // Read-only: the CLI must never create, migrate or lock a running proxy's file.
+    auto connection = std::make_unique<Connection>();
+    if (!connection->openReadOnly(databasePath, QStringLiteral("stats"), 5000, error)
+        || !checkSchema(connection->database(), error))
         return false;
-    }
-    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        setError(error, QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed"));
-        return false;
-    }
-    const QString name = uniqueConnectionName();
-    bool ok = false;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(databasePath);
-        // Read-only: the CLI must never create, migrate or lock a running proxy's file.
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
-        if (!db.open())
-            setError(error, QStringLiteral("cannot open %1: %2")
-                                .arg(databasePath, describe(db.lastError())));
-        else
-            ok = checkSchema(db, error);
-        if (!ok)
-            db.close();
-    }
-    if (!ok) {
-        QSqlDatabase::removeDatabase(name);
-        return false;
-    }
-    m_name = name;
+    m_connection = std::move(connection);
     return true;
 }
 
 void UsageStats::close()
 {
-    if (m_name.isEmpty())
-        return;
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_name, false);
-        db.close();
-    }   // the last handle must be gone before removeDatabase, or Qt warns "still in use"
-    QSqlDatabase::removeDatabase(m_name);
-    m_name.clear();
+    m_connection.reset();
+}
+
+bool UsageStats::isOpen() const
+{
+    return m_connection && m_connection->isOpen();
+}
+
+QString UsageStats::connectionName() const
+{
+    return m_connection ? m_connection->name() : QString();
 }
 
 std::optional<UsageReport> UsageStats::report(qint64 fromMs, qint64 toMs, QString *error) const
 {
     Sums sums;
-    if (!aggregate(m_name, fromMs, toMs, 0, QString(), sums, error))
+    if (!aggregate(connectionName(), fromMs, toMs, 0, QString(), sums, error))
         return std::nullopt;
     UsageReport result;
     for (auto it = sums.cbegin(); it != sums.cend(); ++it) {
@@ -318,7 +294,7 @@ QList<BucketRow> UsageStats::series(qint64 fromMs, qint64 toMs, qint64 bucketMs,
         setError(error, QStringLiteral("the bucket size must be positive"));
         return rows;
     }
-    if (!aggregate(m_name, fromMs, toMs, bucketMs, modelFilter, sums, error))
+    if (!aggregate(connectionName(), fromMs, toMs, bucketMs, modelFilter, sums, error))
         return rows;
     for (auto it = sums.cbegin(); it != sums.cend(); ++it)
         rows.append(BucketRow { it.key().first, it.key().second, it.value() });
@@ -333,7 +309,7 @@ bool UsageStats::forEachRequest(qint64 fromMs, qint64 toMs,
         setError(error, QStringLiteral("the usage statistics are not open"));
         return false;
     }
-    QSqlQuery query(QSqlDatabase::database(m_name, false));
+    QSqlQuery query(m_connection->database());
     query.setForwardOnly(true);
     const QString sql = QStringLiteral("SELECT %1 FROM request_log WHERE ts >= ? AND ts < ? "
                                        "ORDER BY ts, id")

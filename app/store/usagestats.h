@@ -6,10 +6,13 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <limits>
 #include <optional>
 
 namespace cachette::store {
+
+class Connection;
 
 // Sums over request-log lines. Spent and saved are kept apart: a hit's tokens are tokens saved,
 // never tokens spent, and a hit never adds to costUsd (see RequestLogRecord).
@@ -63,7 +66,7 @@ class UsageStats
 public:
     static constexpr qint64 kOpenEnd = std::numeric_limits<qint64>::max();
 
-    UsageStats() = default;
+    UsageStats();
     ~UsageStats();
     Q_DISABLE_COPY_MOVE(UsageStats)
 
@@ -71,7 +74,7 @@ public:
     // yet migrated to schema version 3 (run Cachette once to upgrade it).
     bool open(const QString &databasePath, QString *error = nullptr);
     void close();
-    bool isOpen() const { return !m_name.isEmpty(); }
+    bool isOpen() const;
 
     // On failure these return nothing and set *error.
     std::optional<UsageReport> report(qint64 fromMs, qint64 toMs, QString *error = nullptr) const;
@@ -85,7 +88,9 @@ public:
                         QString *error = nullptr) const;
 
 private:
-    QString m_name;
+    QString connectionName() const;
+
+    std::unique_ptr<Connection> m_connection;
 };
 
 } // namespace cachette::store
