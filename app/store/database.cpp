@@ -43,35 +43,32 @@ bool applyPragmas(const QSqlDatabase &db, QString *error)
 
 bool Connection::open(const QString &path, const QString &role, QString *error)
 {
-    close();
-    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        setError(error, QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed"));
+    if (!connect(path, role, QString(), error))
         return false;
-    }
-    m_name = uniqueConnectionName(role);
-    bool ok = false;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        if (!db.open())
-            setError(error,
-                     QStringLiteral("cannot open %1: %2").arg(path, describe(db.lastError())));
-        else
-            ok = applyPragmas(db, error);
-    }
-    if (!ok)
-        close();
-    return ok;
+    if (applyPragmas(database(), error))
+        return true;
+    close();
+    return false;
 }
 
 bool Connection::openReadOnly(const QString &path, const QString &role, int busyTimeoutMs,
                               QString *error)
 {
-    close();
     if (!QFileInfo::exists(path)) {
+        close();
         setError(error, QStringLiteral("%1 does not exist").arg(path));
         return false;
     }
+    return connect(path, role,
+                   QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1")
+                       .arg(busyTimeoutMs),
+                   error);
+}
+
+bool Connection::connect(const QString &path, const QString &role, const QString &options,
+                         QString *error)
+{
+    close();
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
         setError(error, QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed"));
         return false;
@@ -81,8 +78,7 @@ bool Connection::openReadOnly(const QString &path, const QString &role, int busy
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
         db.setDatabaseName(path);
-        db.setConnectOptions(
-            QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1").arg(busyTimeoutMs));
+        db.setConnectOptions(options);
         ok = db.open();
         if (!ok)
             setError(error,

@@ -31,6 +31,10 @@ public:
     QString name() const { return m_name; }
 
 private:
+    // Registers a uniquely named QSQLITE connection and opens it; closes again on failure.
+    bool connect(const QString &path, const QString &role, const QString &options,
+                 QString *error);
+
     QString m_name;
 };
 

@@ -4,7 +4,6 @@
 #include "store/entrycatalog.h"
 #include "store/rows.h"
 
-#include <QAtomicInteger>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -20,39 +19,19 @@ SemanticLog::~SemanticLog()
 bool SemanticLog::openFor(const EngineHost *host)
 {
     const QString path = host->databasePath();
-    if (!m_name.isEmpty() && m_path == path)
+    if (m_connection.isOpen() && m_path == path)
         return true;
     close();
-    if (!QFileInfo::exists(path))
-        return false;   // read-only never creates it: the engine does on its first start
-    static QAtomicInteger<quint64> counter;
-    const QString name = QStringLiteral("cachette.ui.semanticlog.%1").arg(++counter);
-    bool ok = false;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
-        ok = db.open();
-    }
-    if (!ok) {
-        QSqlDatabase::removeDatabase(name);
+    // Read-only never creates the file: the engine does on its first start.
+    if (!m_connection.openReadOnly(path, QStringLiteral("semanticlog"), 2000, nullptr))
         return false;
-    }
-    m_name = name;
     m_path = path;
     return true;
 }
 
 void SemanticLog::close()
 {
-    if (m_name.isEmpty())
-        return;
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_name, false);
-        db.close();
-    }   // no handle may remain when the connection is removed
-    QSqlDatabase::removeDatabase(m_name);
-    m_name.clear();
+    m_connection.close();
     m_path.clear();
 }
 
@@ -69,9 +48,9 @@ QList<store::RequestLogRecord> SemanticLog::semanticHits(int limit) const
 QList<store::RequestLogRecord> SemanticLog::select(const QString &where, int limit) const
 {
     QList<store::RequestLogRecord> records;
-    if (m_name.isEmpty())
+    if (!m_connection.isOpen())
         return records;
-    QSqlQuery query(QSqlDatabase::database(m_name, false));
+    QSqlQuery query(m_connection.database());
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT %1 FROM request_log WHERE %2 ORDER BY ts DESC, id DESC "
                                  "LIMIT ?").arg(store::rows::logColumns(), where));

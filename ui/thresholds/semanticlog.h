@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/cacheentry.h"
+#include "store/database.h"
 
 #include <QList>
 #include <QString>
@@ -14,7 +15,7 @@ namespace cachette::ui {
 class EngineHost;
 
 // The request log's semantic rows, read through a read-only connection of its own on the GUI
-// thread (a unique connection name, like RequestLogReader).
+// thread, like RequestLogReader.
 class SemanticLog
 {
 public:
@@ -36,7 +37,7 @@ private:
     QList<store::RequestLogRecord> select(const QString &where, int limit) const;
     void close();
 
-    QString m_name;
+    store::Connection m_connection;
     QString m_path;
 };
 
