@@ -2,15 +2,19 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QList>
+#include <QPair>
 #include <QString>
 
 namespace cachette::cache {
 
 // A request body made canonical: parsed, with the fields that do not change the answer removed
-// (stream, stream_options, user), serialised with sorted keys and no whitespace.
+// (stream, stream_options, user; for Anthropic "messages" also metadata and the cache_control
+// prompt-caching hints), serialised with sorted keys and no whitespace.
 struct CanonicalRequest
 {
     QJsonObject body;          // the parsed body as sent (all fields)
+    QJsonObject keyed;         // body without the ignored fields: what canonical serialises
     QByteArray canonical;      // canonical JSON without the ignored fields
     QString model;
     bool stream = false;       // "stream": true
@@ -18,12 +22,27 @@ struct CanonicalRequest
 };
 
 // Parses a JSON object body; on failure returns false and a message naming the problem
-// ("request body is not valid JSON: unterminated string at offset 17").
-bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error);
+// ("request body is not valid JSON: unterminated string at offset 17"). endpoint as in the
+// cache key ("chat/completions", "messages"); it decides which fields are ignored.
+bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
+                  const QString &endpoint = QString());
 
-// Hex SHA-256 of namespace, endpoint and canonical JSON. Headers never enter it.
+// Hex SHA-256 of namespace, endpoint and canonical JSON. Headers never enter it, except the few
+// keyAnswerShapingHeaders() writes into the canonical JSON.
 QByteArray cacheKey(const QString &cacheNamespace, const QString &endpoint,
                     const QByteArray &canonical);
+
+// The field of the keyed body that holds the request headers which change the answer itself.
+inline constexpr const char kKeyedHeadersField[] = "x-cachette-keyed-headers";
+
+// Adds the request headers that change the answer itself to request's keyed body and canonical
+// JSON, as {"x-cachette-keyed-headers": {name: value}}: for Anthropic "messages"
+// anthropic-version and anthropic-beta (a beta changes what the model may answer: longer
+// outputs, other tool versions). Being in the keyed body, they separate semantic contexts and
+// stay in the stored canonical request too. Nothing for the OpenAI endpoints, whose headers
+// (User-Agent, X-Stainless-*) never change the answer. Header names match case-insensitively.
+void keyAnswerShapingHeaders(CanonicalRequest *request, const QString &endpoint,
+                             const QList<QPair<QByteArray, QByteArray>> &headers);
 
 // A namespace that isolates entries per API key without storing the key: a keyed hash
 // (HMAC-SHA256 with a per-install secret) of the key, shortened. Empty key → "".

@@ -36,6 +36,9 @@ store::TokenUsage tokenUsageFrom(const QJsonObject &usage)
     result.completionTokens = tokens(usage, "output_tokens");
     result.cachedPromptTokens =
         cacheRead + tokens(usage.value(QLatin1String("input_tokens_details")).toObject(), "cached_tokens");
+    result.cacheWriteTokens = tokens(usage, "cache_creation_input_tokens");
+    result.longCacheWriteTokens =
+        tokens(usage.value(QLatin1String("cache_creation")).toObject(), "ephemeral_1h_input_tokens");
     return result;
 }
 

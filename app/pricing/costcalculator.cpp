@@ -14,6 +14,16 @@ bool isSuccess(int status) { return status >= 200 && status < 300; }
 
 bool hasUsage(const store::TokenUsage &usage) { return usage.known || usage.estimated; }
 
+// Writing to the provider's prompt cache costs more than plain input. Anthropic's list prices:
+// a write kept five minutes costs 1.25x the input price, one kept an hour 2x. costUsd() already
+// counts the writes once at the input price, so this is only the extra, in USD x 1e6.
+double cacheWriteSurcharge(const ModelPrice &price, const store::TokenUsage &usage)
+{
+    const qint64 writes = qMax<qint64>(0, usage.cacheWriteTokens);
+    const qint64 longWrites = qBound<qint64>(0, usage.longCacheWriteTokens, writes);
+    return (double(writes - longWrites) * 0.25 + double(longWrites) * 1.0) * price.inputPerMillion;
+}
+
 } // namespace
 
 double costUsd(const ModelPrice &price, const store::TokenUsage &usage)
@@ -21,6 +31,7 @@ double costUsd(const ModelPrice &price, const store::TokenUsage &usage)
     const qint64 cached = qBound<qint64>(0, usage.cachedPromptTokens, usage.promptTokens);
     const qint64 uncached = usage.promptTokens - cached;
     return (double(uncached) * price.inputPerMillion + double(cached) * price.cachedRate()
+            + cacheWriteSurcharge(price, usage)
             + double(usage.completionTokens) * price.outputPerMillion)
            / kPerMillion;
 }

@@ -11,7 +11,8 @@ class PriceBook;
 
 // USD for usage at price: uncached prompt tokens at the input price, cached prompt tokens at
 // the cached-input price (the input price when the model has none), completion tokens at the
-// output price; prices are per million tokens.
+// output price, prompt-cache writes (Anthropic) at 1.25x the input price (2x kept an hour);
+// prices are per million tokens.
 double costUsd(const ModelPrice &price, const store::TokenUsage &usage);
 
 // What one answer cost: the upstream's own figure when it sent one (reportedUsd ≥ 0, e.g.

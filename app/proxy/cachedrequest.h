@@ -11,7 +11,7 @@ namespace cachette::proxy {
 // What the proxy knows about one request to a cached endpoint once it has been parsed.
 struct CachedRequest
 {
-    QString endpoint;                  // "chat/completions", "completions", "embeddings"
+    QString endpoint;                  // "chat/completions", "completions", "embeddings", "messages"
     cache::CanonicalRequest canonical;
     cache::CacheDirectives directives;
     QString cacheNamespace;

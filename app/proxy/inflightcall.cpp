@@ -1,7 +1,9 @@
 #include "inflightcall.h"
 
+#include "errorreply.h"
 #include "headerfilter.h"
 #include "upstreamclient.h"
+#include "cache/endpointkind.h"
 #include "http/httpserver.h"
 
 #include <QJsonDocument>
@@ -15,6 +17,17 @@ const QByteArray kEventStream = QByteArrayLiteral("text/event-stream");
 const QByteArray kJson = QByteArrayLiteral("application/json");
 
 bool isSuccess(int status) { return status >= 200 && status < 300; }
+
+// A 2xx JSON answer worth keeping. Anthropic's is a Message ("type": "message"); anything
+// else there (an "error" object some gateways send with 200) is relayed but never stored.
+bool isStorableAnswer(const QString &endpoint, const QJsonDocument &doc)
+{
+    if (!doc.isObject())
+        return false;
+    if (cache::endpointKind(endpoint) == cache::EndpointKind::AnthropicMessages)
+        return doc.object().value(QLatin1String("type")).toString() == u"message";
+    return true;
+}
 
 } // namespace
 
@@ -171,7 +184,8 @@ void InflightCall::finishStream()
             // The upstream ended without [DONE] or sent an error event: a non-stream client
             // gets the error as JSON rather than half an answer.
             const QByteArray body = m_recorder.hasError() ? m_recorder.errorPayload()
-                                                          : http::errorBody(
+                                                          : proxyErrorBody(
+                                      m_leader.endpoint, 502,
                                       QStringLiteral("the provider's stream ended before it "
                                                      "finished; nothing was cached"),
                                       QStringLiteral("upstream_error"),
@@ -187,7 +201,8 @@ void InflightCall::finishBody()
     const bool ok = isSuccess(m_status);
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(m_body, &parseError);
-    if (ok && doc.isObject()) {
+    const bool storable = ok && isStorableAnswer(m_leader.endpoint, doc);
+    if (storable) {
         m_usage = cache::usageFromResponse(doc.object());
         store::CacheEntry entry;
         entry.responseBody = m_body;
@@ -196,7 +211,7 @@ void InflightCall::finishBody()
         store(entry);
     }
     for (Subscriber &sub : m_subscribers) {
-        if (ok && doc.isObject() && sub.request.streams())
+        if (storable && sub.request.streams())
             answerSynthesized(sub, m_body);
         else
             answerJson(sub, m_status, m_body, m_upstreamType.isEmpty() ? kJson : m_upstreamType);
@@ -214,8 +229,8 @@ void InflightCall::failAll(int status, const QString &message, const QString &co
                 sub.exchange->abort();
             done(sub, 502);
         } else if (sub.exchange) {
-            http::respondError(sub.exchange, status, message, QStringLiteral("upstream_error"),
-                               code);
+            respondProxyError(sub.exchange, sub.request.endpoint, status, message,
+                              QStringLiteral("upstream_error"), code);
             done(sub, status);
         }
     }

@@ -1,8 +1,10 @@
 #include "proxyservice.h"
 
+#include "errorreply.h"
 #include "hitreplay.h"
 #include "passthroughcall.h"
 #include "upstreamclient.h"
+#include "cache/endpointkind.h"
 #include "http/httpserver.h"
 #include "pricing/costcalculator.h"
 #include "pricing/usageestimate.h"
@@ -28,6 +30,8 @@ QString cachedEndpoint(const http::HttpRequest &request)
         return QStringLiteral("completions");
     if (request.path == "/v1/embeddings")
         return QStringLiteral("embeddings");
+    if (request.path == "/v1/messages")   // Anthropic Messages
+        return QStringLiteral("messages");
     return {};
 }
 
@@ -72,8 +76,12 @@ qint64 monotonicUs()
 
 QByteArray upstreamBody(const QByteArray &clientBody, const CachedRequest &request)
 {
-    const bool streamsText = request.endpoint != QLatin1String("embeddings");
-    if (!streamsText || !request.streams() || request.canonical.wantsUsage)
+    // Only OpenAI streams need asking for usage; Anthropic's always carry it (and would reject
+    // an unknown stream_options field). Embeddings do not stream.
+    const cache::EndpointKind kind = cache::endpointKind(request.endpoint);
+    const bool asksUsage = kind == cache::EndpointKind::Chat
+                           || kind == cache::EndpointKind::Completions;
+    if (!asksUsage || !request.streams() || request.canonical.wantsUsage)
         return clientBody;
     return withIncludeUsage(clientBody, request.canonical.body);
 }
@@ -154,7 +162,7 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     out->receivedUs = monotonicUs();
     out->receivedMs = QDateTime::currentMSecsSinceEpoch();
     QString error;
-    if (!cache::canonicalize(request.body, &out->canonical, &error)) {
+    if (!cache::canonicalize(request.body, &out->canonical, &error, endpoint)) {
         rejectBadRequest(exchange, *out, 400, error, QStringLiteral("invalid_json"));
         return false;
     }
@@ -164,6 +172,7 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     }
     out->directives = cache::CacheDirectives::parse(request.header("cache-control"),
                                                     request.header("x-cachette-ttl"));
+    cache::keyAnswerShapingHeaders(&out->canonical, endpoint, request.headers);
     out->key = cache::cacheKey(out->cacheNamespace, endpoint, out->canonical.canonical);
     return true;
 }
@@ -206,9 +215,11 @@ void ProxyService::lookupSemantic(http::HttpExchange *exchange, const CachedRequ
 {
     // With the local embedder the answer comes back before lookupAsync() returns; a remote
     // embedder answers later, and never after the client has gone (exchange is the receiver).
+    // It sees the keyed body, as stored in the entries, so whatever the exact key ignores
+    // (Anthropic's cache_control hints, metadata) cannot tell near-repeats apart either.
     QPointer<http::HttpExchange> alive(exchange);
     m_semantic->lookupAsync(
-        request.cacheNamespace, request.endpoint, request.canonical.body, exchange,
+        request.cacheNamespace, request.endpoint, request.canonical.keyed, exchange,
         [this, alive, request](const semantic::Decision &decision) {
             if (!alive)
                 return;
@@ -285,7 +296,7 @@ void ProxyService::rejectBadRequest(http::HttpExchange *exchange, const CachedRe
 {
     const QString type = status == 504 ? QStringLiteral("cache_miss")
                                        : QStringLiteral("invalid_request_error");
-    http::respondError(exchange, status, message, type, code);
+    respondProxyError(exchange, request.endpoint, status, message, type, code);
     log(request, QStringLiteral("error"), status, {}, 0, {});
 }
 
@@ -305,7 +316,7 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     entry.expiresAt = lifetime > 0 ? entry.createdAt + lifetime * 1000 : 0;
     if (m_semantic)
         m_semantic->add(request.key, request.cacheNamespace, request.endpoint,
-                        request.canonical.body);
+                        request.canonical.keyed);
     // Priced once, now: a later hit saves what the answer cost when it was fetched, even if
     // prices change meanwhile.
     if (!entry.usage.known)

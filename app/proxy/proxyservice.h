@@ -31,8 +31,9 @@ struct ProxySettings
     QByteArray installSecret;       // keys the per-API-key namespace hash
 };
 
-// Routes each request: /healthz, the cached OpenAI endpoints (exact lookup, then one shared
-// upstream call per key), and everything else under /v1 relayed untouched.
+// Routes each request: /healthz, the cached endpoints (OpenAI chat/completions, completions,
+// embeddings and Anthropic messages: exact lookup, then one shared upstream call per key), and
+// everything else under /v1 relayed untouched.
 class ProxyService : public QObject, public CallObserver
 {
     Q_OBJECT
@@ -80,8 +81,9 @@ private:
     QHash<QByteArray, InflightCall *> m_inflight;
 };
 
-// The body the upstream gets: the client's bytes, except that a stream request which did not
-// ask for usage gets stream_options.include_usage so the proxy always learns token counts.
+// The body the upstream gets: the client's bytes, except that an OpenAI stream request which did
+// not ask for usage gets stream_options.include_usage so the proxy always learns token counts
+// (Anthropic streams always carry usage: their bytes go unchanged).
 // Inserted after the opening brace so the rest of the bytes (and provider prompt caching) stay.
 QByteArray upstreamBody(const QByteArray &clientBody, const CachedRequest &request);
 

@@ -28,6 +28,12 @@ struct PromptKey
 // stream_options, user, as in cache::cacheKey) are left out of the context; the namespace is
 // in it, so per-API-key isolation holds for similar prompts too. Endpoint as in the cache key
 // ("chat/completions", "completions", "messages"; a leading "/v1/" is fine).
+// Anthropic "messages" bodies work as chat ones: content is a string or blocks (text blocks
+// compared, tool_use / tool_result / image blocks kept in the context), and the top-level
+// "system" stays in the context (LastUserMessage) or leads the text (WholeConversation).
+// The proxy passes the keyed body (cache::CanonicalRequest::keyed), so what the exact key
+// ignores (cache_control hints, metadata) is not in the context either, and the headers the
+// exact key counts (anthropic-version, anthropic-beta) are.
 PromptKey promptKey(const QString &cacheNamespace, const QString &endpoint,
                     const QJsonObject &body, CompareScope scope = CompareScope::LastUserMessage);
 

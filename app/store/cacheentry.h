@@ -17,6 +17,13 @@ struct TokenUsage
     qint64 cachedPromptTokens = 0;   // prompt_tokens_details.cached_tokens
     bool known = false;              // false: the answer carried no usage
     bool estimated = false;          // the counts are Cachette's guess (~chars/4), not the upstream's
+    // Last, so brace initialisers {prompt, completion, cached, known} keep their meaning.
+    // Prompt tokens written to the provider's prompt cache (Anthropic's
+    // cache_creation_input_tokens, part of promptTokens), which cost more than plain input, and
+    // of those the ones kept for an hour (cache_creation.ephemeral_1h_input_tokens). Held in
+    // memory only: they are priced into the entry's and the log line's cost when stored.
+    qint64 cacheWriteTokens = 0;
+    qint64 longCacheWriteTokens = 0;
 };
 
 // One cached answer. Times are milliseconds since the epoch (UTC); 0 means "none".

@@ -37,6 +37,14 @@ QByteArray dataFrame(const QJsonObject &object)
 bool isChat(const QByteArray &path) { return path.endsWith("/chat/completions"); }
 bool isCompletions(const QByteArray &path) { return path.endsWith("/completions") && !isChat(path); }
 bool isEmbeddings(const QByteArray &path) { return path.endsWith("/embeddings"); }
+bool isAnthropic(const QByteArray &path) { return path.endsWith("/messages"); }
+
+// An Anthropic SSE frame: the event name repeats the data's "type".
+QByteArray namedFrame(const QJsonObject &object)
+{
+    return "event: " + object.value(QLatin1String("type")).toString().toUtf8() + "\ndata: "
+           + compact(object) + "\n\n";
+}
 
 qint64 created(int callNumber) { return 1700000000 + callNumber; }
 
@@ -284,13 +292,16 @@ void FakeUpstream::answer(int index, QPointer<HttpExchange> exchange, const Scen
         if (scenario.status == 429)
             headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("1")));
         record.firstByteAtMs = monotonicMs();
-        exchange->respond(scenario.status, headers, errorBody(scenario.status));
+        exchange->respond(scenario.status, headers,
+                          isAnthropic(record.path) ? anthropicErrorBody(scenario.status)
+                                                   : errorBody(scenario.status));
         markFinished(index);
         return;
     }
 
     const bool stream = body.value(QLatin1String("stream")).toBool();
-    const bool streamable = record.method == "POST" && (isChat(record.path) || isCompletions(record.path));
+    const bool streamable = record.method == "POST"
+                            && (isChat(record.path) || isCompletions(record.path) || isAnthropic(record.path));
     if (stream && streamable) {
         answerStream(index, exchange, scenario);
         return;
@@ -315,6 +326,8 @@ void FakeUpstream::answer(int index, QPointer<HttpExchange> exchange, const Scen
         reply = completionBody(n, body);
     } else if (record.method == "POST" && isEmbeddings(record.path)) {
         reply = embeddingsBody(n, body);
+    } else if (record.method == "POST" && isAnthropic(record.path)) {
+        reply = anthropicMessageBody(n, body, scenario.toolCalls);
     } else if (record.method == "GET" && record.path.endsWith("/models")) {
         const QJsonArray models{QJsonObject{{"id", "gpt-4o-mini"}, {"object", "model"}, {"created", 1}, {"owned_by", "fake"}},
                                 QJsonObject{{"id", "gpt-4o"}, {"object", "model"}, {"created", 2}, {"owned_by", "fake"}}};
@@ -339,7 +352,10 @@ void FakeUpstream::answerStream(int index, QPointer<HttpExchange> exchange, cons
     if (scenario.kind == Scenario::Kind::DropMidStream || scenario.kind == Scenario::Kind::Stall
         || scenario.kind == Scenario::Kind::ErrorEventMidStream) {
         frames = frames.mid(0, qMin<qsizetype>(scenario.eventsBeforeFailure, frames.size() - 1));
-        if (scenario.kind == Scenario::Kind::ErrorEventMidStream) {
+        if (scenario.kind == Scenario::Kind::ErrorEventMidStream && isAnthropic(record.path)) {
+            const QJsonObject error{{"type", "overloaded_error"}, {"message", "Overloaded"}};
+            frames.append(namedFrame(QJsonObject{{"type", "error"}, {"error", error}}));
+        } else if (scenario.kind == Scenario::Kind::ErrorEventMidStream) {
             const QJsonObject error{{"message", "Provider returned error mid-stream"},
                                     {"type", "server_error"},
                                     {"code", 502}};
@@ -409,7 +425,7 @@ QJsonArray FakeUpstream::toolCalls(int callNumber)
 
 QString FakeUpstream::promptOf(const QByteArray &path, const QJsonObject &body)
 {
-    if (isChat(path)) {
+    if (isChat(path) || isAnthropic(path)) {
         const QJsonArray messages = body.value(QLatin1String("messages")).toArray();
         for (qsizetype i = messages.size() - 1; i >= 0; --i) {
             const QJsonObject m = messages.at(i).toObject();
@@ -557,6 +573,8 @@ QByteArray FakeUpstream::errorBody(int status)
 QList<QByteArray> FakeUpstream::streamFrames(int callNumber, const QByteArray &path,
                                              const QJsonObject &request, const Scenario &scenario)
 {
+    if (isAnthropic(path))
+        return anthropicStreamFrames(callNumber, request, scenario);
     const QByteArray comment = QByteArrayLiteral(": OPENROUTER PROCESSING\n\n");
     const QString prompt = promptOf(path, request);
     const QString text = answerText(callNumber, prompt);
@@ -628,6 +646,103 @@ QList<QByteArray> FakeUpstream::streamFrames(int callNumber, const QByteArray &p
     }
     frames << QByteArrayLiteral("data: [DONE]\n\n");
     return frames;
+}
+
+// --- Anthropic Messages -------------------------------------------------------------------
+
+QJsonObject FakeUpstream::anthropicToolInput(int callNumber)
+{
+    return QJsonObject{{"language", "python"},
+                       {"code", QStringLiteral("import os\nprint(\"answer %1\", os.listdir('.'))").arg(callNumber)}};
+}
+
+QJsonObject FakeUpstream::anthropicUsage(int callNumber, const QJsonObject &request, bool withToolUse)
+{
+    const QString prompt = promptOf("/v1/messages", request);
+    const bool hinted = compact(request).contains("\"cache_control\"");
+    int output = wordCount(answerText(callNumber, prompt));
+    if (withToolUse)
+        output += int(compact(anthropicToolInput(callNumber)).size() / 4);
+    return QJsonObject{{"input_tokens", wordCount(prompt) + 7},
+                       {"cache_creation_input_tokens", hinted ? kAnthropicCacheWrite : 0},
+                       {"cache_read_input_tokens", hinted ? kAnthropicCacheRead : 0},
+                       {"output_tokens", output}};
+}
+
+QByteArray FakeUpstream::anthropicMessageBody(int callNumber, const QJsonObject &request, bool withToolUse)
+{
+    const QString prompt = promptOf("/v1/messages", request);
+    QJsonArray content{QJsonObject{{"type", "text"}, {"text", answerText(callNumber, prompt)}}};
+    if (withToolUse) {
+        content.append(QJsonObject{{"type", "tool_use"},
+                                   {"id", QStringLiteral("toolu_fake_%1").arg(callNumber)},
+                                   {"name", "execute"},
+                                   {"input", anthropicToolInput(callNumber)}});
+    }
+    return compact(QJsonObject{{"id", QStringLiteral("msg_fake_%1").arg(callNumber)},
+                               {"type", "message"},
+                               {"role", "assistant"},
+                               {"model", request.value(QLatin1String("model"))},
+                               {"content", content},
+                               {"stop_reason", withToolUse ? "tool_use" : "end_turn"},
+                               {"stop_sequence", QJsonValue::Null},
+                               {"usage", anthropicUsage(callNumber, request, withToolUse)}});
+}
+
+QList<QByteArray> FakeUpstream::anthropicStreamFrames(int callNumber, const QJsonObject &request,
+                                                      const Scenario &scenario)
+{
+    const QJsonObject usage = anthropicUsage(callNumber, request, scenario.toolCalls);
+    QJsonObject startUsage = usage;
+    startUsage.insert(QStringLiteral("output_tokens"), 1);   // Anthropic's first count
+    const QJsonObject message{{"id", QStringLiteral("msg_fake_%1").arg(callNumber)},
+                              {"type", "message"}, {"role", "assistant"},
+                              {"model", request.value(QLatin1String("model"))},
+                              {"content", QJsonArray{}},
+                              {"stop_reason", QJsonValue::Null}, {"stop_sequence", QJsonValue::Null},
+                              {"usage", startUsage}};
+    auto delta = [](int index, const QJsonObject &d) {
+        return namedFrame(QJsonObject{{"type", "content_block_delta"}, {"index", index}, {"delta", d}});
+    };
+    auto stop = [](int index) {
+        return namedFrame(QJsonObject{{"type", "content_block_stop"}, {"index", index}});
+    };
+    QList<QByteArray> frames;
+    frames << namedFrame(QJsonObject{{"type", "message_start"}, {"message", message}});
+    frames << namedFrame(QJsonObject{{"type", "content_block_start"}, {"index", 0},
+                                     {"content_block", QJsonObject{{"type", "text"}, {"text", ""}}}});
+    frames << namedFrame(QJsonObject{{"type", "ping"}});
+    const QString text = answerText(callNumber, promptOf("/v1/messages", request));
+    for (const QString &word : splitWords(text))
+        frames << delta(0, QJsonObject{{"type", "text_delta"}, {"text", word}});
+    frames << stop(0);
+    if (scenario.toolCalls) {
+        const QJsonObject block{{"type", "tool_use"}, {"id", QStringLiteral("toolu_fake_%1").arg(callNumber)},
+                                {"name", "execute"}, {"input", QJsonObject{}}};
+        frames << namedFrame(QJsonObject{{"type", "content_block_start"}, {"index", 1}, {"content_block", block}});
+        // Anthropic opens with an empty fragment, then sends the JSON text in pieces.
+        QStringList pieces{QString()};
+        pieces << splitEvery(QString::fromUtf8(compact(anthropicToolInput(callNumber))), 7);
+        for (const QString &piece : pieces)
+            frames << delta(1, QJsonObject{{"type", "input_json_delta"}, {"partial_json", piece}});
+        frames << stop(1);
+    }
+    const QJsonObject messageDelta{{"stop_reason", scenario.toolCalls ? "tool_use" : "end_turn"},
+                                   {"stop_sequence", QJsonValue::Null}};
+    frames << namedFrame(QJsonObject{{"type", "message_delta"}, {"delta", messageDelta},
+                                     {"usage", QJsonObject{{"output_tokens", usage.value(QLatin1String("output_tokens"))}}}});
+    frames << namedFrame(QJsonObject{{"type", "message_stop"}});
+    return frames;
+}
+
+QByteArray FakeUpstream::anthropicErrorBody(int status)
+{
+    const QString type = status == 429 ? QStringLiteral("rate_limit_error")
+                         : status == 529 ? QStringLiteral("overloaded_error")
+                         : status >= 500 ? QStringLiteral("api_error")
+                                         : QStringLiteral("invalid_request_error");
+    const QJsonObject error{{"type", type}, {"message", QStringLiteral("fake upstream error %1").arg(status)}};
+    return compact(QJsonObject{{"type", "error"}, {"error", error}});
 }
 
 } // namespace cachette::test

@@ -127,6 +127,22 @@ public:
     static QList<QByteArray> streamFrames(int callNumber, const QByteArray &path,
                                           const QJsonObject &request, const Scenario &scenario);
 
+    // --- Anthropic Messages (POST /v1/messages) ------------------------------------------
+    // Answered as Anthropic does: a Message JSON, or named SSE events message_start …
+    // message_stop (no [DONE]) with a ping; usage in message_start and message_delta.
+    // Scenario::toolCalls adds a tool_use block (execute, anthropicToolInput(n)) streamed as
+    // input_json_delta fragments; ErrorEventMidStream ends with "event: error" and no
+    // message_stop; Error answers {"type":"error","error":{…}}. A request that carries any
+    // cache_control hint reports prompt-cache writes and reads (kAnthropicCacheWrite/Read).
+    static constexpr int kAnthropicCacheWrite = 1000;
+    static constexpr int kAnthropicCacheRead = 2000;
+    static QJsonObject anthropicToolInput(int callNumber);
+    static QJsonObject anthropicUsage(int callNumber, const QJsonObject &request, bool withToolUse);
+    static QByteArray anthropicMessageBody(int callNumber, const QJsonObject &request, bool withToolUse);
+    static QList<QByteArray> anthropicStreamFrames(int callNumber, const QJsonObject &request,
+                                                   const Scenario &scenario);
+    static QByteArray anthropicErrorBody(int status);
+
 Q_SIGNALS:
     void requestReceived(int index);
 
