@@ -20,6 +20,19 @@ void registerMetaTypes()
     qRegisterMetaType<QList<QByteArray>>("QList<QByteArray>");
 }
 
+// What the configured embedder is called in messages; the same name embedderName() gives its id.
+QString configuredEmbedderName(const SemanticConfig &config)
+{
+    return config.usesRemoteEmbedder() ? config.embeddingsModel
+                                       : EngineHost::embedderName(QString());
+}
+
+bool embedderDiffers(const SemanticConfig &a, const SemanticConfig &b)
+{
+    return a.embeddingsUrl != b.embeddingsUrl || a.embeddingsModel != b.embeddingsModel
+           || a.embeddingsApiKey != b.embeddingsApiKey;
+}
+
 } // namespace
 
 EngineHost::EngineHost(QObject *parent)
@@ -61,7 +74,68 @@ void EngineHost::createEngine()
         // Direct: the snapshot must be taken on the engine thread, where the state lives.
         connect(m_engine, &Engine::stateChanged, m_context, [this] { publishSnapshot(); },
                 Qt::DirectConnection);
+        watchSemantic();
+        // The GUI thread waits in runBlocking(): its members can be set from here.
+        m_activeEmbedder = embedderName(m_engine->semantic()->cache()->embedderId());
     });
+}
+
+// Engine thread. Every change is recorded here and sent as part of a snapshot, so the GUI
+// always ends with the newest whole picture even when configure() overtakes queued progress.
+void EngineHost::watchSemantic()
+{
+    SemanticLayer *layer = m_engine->semantic();
+    connect(layer, &SemanticLayer::rebuildProgress, m_context,
+            [this](qint64 done, qint64 total) {
+                m_engineRebuild.done = done;
+                m_engineRebuild.total = total;
+                publishSnapshot();
+            },
+            Qt::DirectConnection);
+    connect(layer, &SemanticLayer::rebuildFinished, m_context,
+            [this](bool ok, const QString &error) {
+                m_engineRebuild.phase = ok ? RebuildStatus::Phase::Succeeded
+                                           : RebuildStatus::Phase::Failed;
+                m_engineRebuild.error = error;
+                if (ok)
+                    m_engineEmbedderError.clear();   // whatever failed before works now
+                publishSnapshot();
+            },
+            Qt::DirectConnection);
+    semantic::SemanticCache *cache = layer->cache();
+    // Fired for every new answer the embedder could not embed: publish only changes.
+    connect(cache, &semantic::SemanticCache::embedderFailed, m_context,
+            [this](const QString &error) { setEngineEmbedderError(error); },
+            Qt::DirectConnection);
+    connect(cache, &semantic::SemanticCache::vectorAdded, m_context,
+            [this] { setEngineEmbedderError(QString()); }, Qt::DirectConnection);
+}
+
+void EngineHost::setEngineEmbedderError(const QString &error)
+{
+    if (error == m_engineEmbedderError)
+        return;
+    m_engineEmbedderError = error;
+    publishSnapshot();
+}
+
+void EngineHost::noteRebuild(const EngineConfig &before, bool wasOpen)
+{
+    const EngineConfig &now = m_engine->config();
+    // SemanticLayer replaces (or drops) its re-embedding when it opens with the store or the
+    // embedder changes; one started for another reason is a new run when nothing ran before.
+    const bool mayHaveStarted = !wasOpen || before.dataDir != now.dataDir
+                                || embedderDiffers(before.semantic, now.semantic);
+    const bool running = m_engine->semantic()->isRebuilding();
+    if (running && (mayHaveStarted || !m_engineRebuild.isRunning())) {
+        m_engineRebuild = RebuildStatus{RebuildStatus::Phase::Running, m_engineRebuild.run + 1,
+                                        0, -1, configuredEmbedderName(now.semantic), {}};
+    } else if (!running && mayHaveStarted) {
+        m_engineRebuild.phase = RebuildStatus::Phase::Idle;   // nothing to embed, or dropped
+        m_engineRebuild.error.clear();
+    }
+    if (embedderDiffers(before.semantic, now.semantic))
+        m_engineEmbedderError.clear();   // about the previous choice
 }
 
 bool EngineHost::configure(const EngineConfig &config, QString *error)
@@ -75,7 +149,10 @@ bool EngineHost::configure(const EngineConfig &config, QString *error)
     bool ok = false;
     Snapshot snapshot;
     runBlocking([&] {
+        const EngineConfig before = m_engine->config();
+        const bool wasOpen = m_engine->store()->isOpen();
         ok = m_engine->configure(config, &problem);
+        noteRebuild(before, wasOpen);
         snapshot = takeSnapshot();
     });
     m_config = config;   // the engine keeps it even when restarting the listener failed
@@ -88,7 +165,9 @@ bool EngineHost::configure(const EngineConfig &config, QString *error)
 void EngineHost::start()
 {
     post([this] {
+        const bool wasOpen = m_engine->store()->isOpen();
         m_engine->start();
+        noteRebuild(m_engine->config(), wasOpen);   // start() keeps the configuration
         publishSnapshot();   // also when the state did not change (a new error, a new port)
     });
 }
@@ -229,9 +308,25 @@ void EngineHost::post(const std::function<void()> &task)
     QMetaObject::invokeMethod(m_context, task, Qt::QueuedConnection);
 }
 
+QString EngineHost::embedderName(const QString &embedderId)
+{
+    // "remote:<model>@<host[:port]/path>[:d<n>]" (RemoteEmbedder::id()); anything else is local.
+    const QString remote = QStringLiteral("remote:");
+    if (!embedderId.startsWith(remote))
+        return QStringLiteral("the built-in embedder");
+    const QString rest = embedderId.mid(remote.size());
+    return rest.left(rest.lastIndexOf(QLatin1Char('@')));
+}
+
 EngineHost::Snapshot EngineHost::takeSnapshot()
 {
-    return Snapshot{++m_nextSeq, m_engine->state(), m_engine->errorString(), m_engine->baseUrl()};
+    return Snapshot{++m_nextSeq,
+                    m_engine->state(),
+                    m_engine->errorString(),
+                    m_engine->baseUrl(),
+                    m_engineRebuild,
+                    embedderName(m_engine->semantic()->cache()->embedderId()),
+                    m_engineEmbedderError};
 }
 
 void EngineHost::publishSnapshot()
@@ -247,12 +342,39 @@ void EngineHost::applySnapshot(const Snapshot &snapshot)
     if (snapshot.seq <= m_appliedSeq)
         return;
     m_appliedSeq = snapshot.seq;
+    if (snapshot.activeEmbedder != m_activeEmbedder) {
+        m_activeEmbedder = snapshot.activeEmbedder;
+        Q_EMIT activeEmbedderChanged(m_activeEmbedder);
+    }
+    if (snapshot.embedderError != m_embedderError) {
+        m_embedderError = snapshot.embedderError;
+        Q_EMIT embedderErrorChanged(m_embedderError);
+    }
+    applyRebuild(snapshot.rebuild);
     if (snapshot.state == m_state && snapshot.error == m_error && snapshot.baseUrl == m_baseUrl)
         return;
     m_state = snapshot.state;
     m_error = snapshot.error;
     m_baseUrl = snapshot.baseUrl;
     Q_EMIT stateChanged(m_state, m_error);
+}
+
+void EngineHost::applyRebuild(const RebuildStatus &next)
+{
+    if (next == m_rebuild)
+        return;
+    const RebuildStatus before = m_rebuild;
+    m_rebuild = next;
+    const bool sameRun = next.run == before.run;
+    // A new run starts at 0 of unknown; only what the engine reported is relayed.
+    const RebuildStatus reported = sameRun ? before : RebuildStatus{};
+    if (next.isRunning() && (next.done != reported.done || next.total != reported.total))
+        Q_EMIT rebuildProgress(next.done, next.total);
+    const bool ended = next.phase == RebuildStatus::Phase::Succeeded
+                       || next.phase == RebuildStatus::Phase::Failed;
+    if (ended && (!sameRun || before.isRunning()))
+        Q_EMIT rebuildFinished(next.phase == RebuildStatus::Phase::Succeeded, next.error);
+    Q_EMIT rebuildChanged();
 }
 
 } // namespace cachette::ui

@@ -14,6 +14,25 @@
 
 namespace cachette::ui {
 
+// The background re-embedding of the cached prompts, as the GUI last heard of it. One runs when
+// the embedder changes (similarity matching keeps the previous embedder until it succeeds) and
+// at start for prompts that have no vector yet (stored while the embedder could not be reached).
+// Exact hits never wait for it.
+struct RebuildStatus
+{
+    enum class Phase { Idle, Running, Succeeded, Failed };
+
+    Phase phase = Phase::Idle;
+    quint64 run = 0;      // changes when a new re-embedding replaces the previous one
+    qint64 done = 0;      // prompts embedded (or skipped: never matched by similarity) so far
+    qint64 total = -1;    // prompts to embed; -1 until the first batch is done
+    QString embedder;     // what they are embedded with: "nomic-embed-text", "the built-in embedder"
+    QString error;        // Failed: why, in words
+
+    bool isRunning() const { return phase == Phase::Running; }
+    bool operator==(const RebuildStatus &) const = default;
+};
+
 // The GUI's handle on the engine. The engine runs on a thread of its own so that nothing the
 // window does (a long query, a modal dialog) ever delays a proxied request; every call here is
 // posted to that thread and every engine signal comes back queued to the GUI thread.
@@ -73,6 +92,15 @@ public:
     QList<pricing::ModelPrice> priceOverrides() const;
     bool setPriceOverrides(const QList<pricing::ModelPrice> &prices, QString *error = nullptr);
 
+    // The re-embedding now running or last finished, and the embedder similarity matching uses
+    // now ("nomic-embed-text", "the built-in embedder"): a view opened later shows them too.
+    RebuildStatus rebuildStatus() const { return m_rebuild; }
+    QString activeEmbedder() const { return m_activeEmbedder; }
+    // Why the embedder in use failed to embed the last new answer; empty once it works again.
+    QString embedderError() const { return m_embedderError; }
+    // Names an embedder by its id (SemanticCache::embedderId()), as the messages above do.
+    static QString embedderName(const QString &embedderId);
+
     // Blocks until every write queued so far is committed and its signals are posted (tests,
     // views that must read what was just written).
     void flush();
@@ -83,6 +111,14 @@ Q_SIGNALS:
     void entryStored(const QByteArray &key);
     void entriesRemoved(const QList<QByteArray> &keys);
     void requestLogged(const cachette::store::RequestLogRecord &record);
+    // The engine's SemanticLayer signals, relayed. rebuildChanged() also follows a start, or a
+    // re-embedding dropped because the embedder changed again: views redraw from rebuildStatus().
+    void rebuildProgress(qint64 done, qint64 total);
+    void rebuildFinished(bool ok, const QString &error);
+    void rebuildChanged();
+    void activeEmbedderChanged(const QString &name);
+    // Only when the error changes, not for every answer the failing embedder could not embed.
+    void embedderErrorChanged(const QString &error);
 
 private:
     // What the GUI mirrors of the engine; seq orders snapshots taken on the engine thread.
@@ -92,9 +128,17 @@ private:
         Engine::State state = Engine::State::Stopped;
         QString error;
         QString baseUrl;
+        RebuildStatus rebuild;
+        QString activeEmbedder;
+        QString embedderError;
     };
 
     void createEngine();
+    void watchSemantic();                                   // engine thread
+    // Engine thread, after configure() or start(): did that start (or end) a re-embedding?
+    void noteRebuild(const EngineConfig &before, bool wasOpen);
+    void setEngineEmbedderError(const QString &error);      // engine thread
+    void applyRebuild(const RebuildStatus &next);
     void runBlocking(const std::function<void()> &task);
     void post(const std::function<void()> &task);
     Snapshot takeSnapshot();            // engine thread
@@ -106,10 +150,15 @@ private:
     Engine *m_engine = nullptr;     // lives on m_thread
     quint64 m_nextSeq = 0;          // engine thread only
     quint64 m_appliedSeq = 0;       // GUI thread only
+    RebuildStatus m_engineRebuild;  // engine thread only: what the next snapshot carries
+    QString m_engineEmbedderError;  // engine thread only
     EngineConfig m_config;
     Engine::State m_state = Engine::State::Stopped;
     QString m_error;
     QString m_baseUrl;
+    RebuildStatus m_rebuild;
+    QString m_activeEmbedder;
+    QString m_embedderError;
 };
 
 } // namespace cachette::ui

@@ -10,9 +10,11 @@ class QComboBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
+class QTimer;
 
 namespace cachette::pricing {
 class OpenRouterPriceUpdate;
@@ -21,6 +23,7 @@ class OpenRouterPriceUpdate;
 namespace cachette::ui {
 
 class EngineHost;
+struct RebuildStatus;
 
 // The Settings page: every field says what is wrong with it, in words, right under it.
 // Apply saves the settings and hands them to the engine at once (a new port restarts the
@@ -54,6 +57,7 @@ private:
     QWidget *buildAccessGroup();
     QWidget *buildPricesGroup();
     QWidget *buildEmbeddingsGroup();
+    QWidget *buildRebuildNotes();   // re-embedding progress and embedder errors
     QWidget *buildButtonBar();
     void addRow(QFormLayout *form, const QString &label, QWidget *field);
     QLabel *makeErrorLabel(const QString &objectName);
@@ -70,6 +74,13 @@ private:
     // The embedder choice, validated; *url empty for the built-in embedder.
     bool readEmbeddings(QUrl *url, QString *model);
     void loadEmbeddings(const QUrl &url, const QString &model);
+    // The engine's re-embedding and the embedder in use, as EngineHost last reported them.
+    void showRebuild();
+    void showEmbedderError();
+    void fitRebuildNotes();
+    static QString rebuildRunningText(const RebuildStatus &status, const QString &active);
+    static QString rebuildDoneText(const RebuildStatus &status);
+    static QString rebuildFailedText(const RebuildStatus &status, const QString &active);
     SemanticPrefs savedSemantic() const;
     void showFieldError(QLabel *label, const QString &error);
     void showFormError(const QString &error);
@@ -107,6 +118,12 @@ private:
     QLineEdit *m_embeddingsUrl;
     QLineEdit *m_embeddingsModel;
     QLabel *m_embeddingsError;
+    QWidget *m_rebuildNotes;
+    QProgressBar *m_rebuildBar;
+    QLabel *m_rebuildStatus;
+    QLabel *m_rebuildError;
+    QLabel *m_embedderError;
+    QTimer *m_rebuildDoneTimer;   // the "all embedded" line goes after a while
     QLabel *m_formError;
     QLabel *m_appliedNote;
     QPushButton *m_revert;

@@ -7,6 +7,7 @@
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QTimer>
 #include <QToolButton>
@@ -19,6 +20,7 @@ ProxyStatusBar::ProxyStatusBar(EngineHost *host, QWidget *parent)
     , m_dot(new QLabel)
     , m_state(new QLabel)
     , m_url(new QToolButton)
+    , m_rebuild(new QLabel)
     , m_toggle(new QPushButton)
 {
     setSizeGripEnabled(false);
@@ -40,6 +42,10 @@ ProxyStatusBar::ProxyStatusBar(EngineHost *host, QWidget *parent)
     layout->addWidget(m_state);
     addWidget(state);
     addWidget(m_url);
+    m_rebuild->setObjectName(QStringLiteral("rebuildNote"));
+    m_rebuild->setForegroundRole(QPalette::PlaceholderText);
+    m_rebuild->setContentsMargins(0, 0, 8, 0);
+    addPermanentWidget(m_rebuild);
     addPermanentWidget(m_toggle);
 
     connect(m_url, &QToolButton::clicked, this, &ProxyStatusBar::copyUrl);
@@ -47,7 +53,9 @@ ProxyStatusBar::ProxyStatusBar(EngineHost *host, QWidget *parent)
         m_host->setEnabled(m_host->state() != Engine::State::Running);
     });
     connect(m_host, &EngineHost::stateChanged, this, &ProxyStatusBar::refresh);
+    connect(m_host, &EngineHost::rebuildChanged, this, &ProxyStatusBar::refreshRebuild);
     refresh();
+    refreshRebuild();
 }
 
 QString ProxyStatusBar::stateText() const
@@ -63,6 +71,23 @@ void ProxyStatusBar::refresh()
     m_url->setText(m_host->baseUrl());
     m_toggle->setText(state == Engine::State::Running ? QStringLiteral("Stop proxy")
                                                       : QStringLiteral("Start proxy"));
+}
+
+// Only while it runs; the Settings page has the whole story (and any error).
+void ProxyStatusBar::refreshRebuild()
+{
+    const RebuildStatus status = m_host->rebuildStatus();
+    m_rebuild->setVisible(status.isRunning());
+    if (!status.isRunning())
+        return;
+    m_rebuild->setText(status.total >= 0
+                           ? QStringLiteral("Re-embedding prompts: %1 of %2")
+                                 .arg(QLocale().toString(status.done),
+                                      QLocale().toString(status.total))
+                           : QStringLiteral("Re-embedding prompts…"));
+    m_rebuild->setToolTip(QStringLiteral("Cached prompts are being embedded with %1. Exact hits "
+                                         "are served meanwhile; see Settings for details.")
+                              .arg(status.embedder));
 }
 
 void ProxyStatusBar::copyUrl()
