@@ -71,10 +71,15 @@ void SemanticLayer::configure(const SemanticConfig &config)
     const bool embedderChanged = config.embeddingsUrl != m_config.embeddingsUrl
                                  || config.embeddingsModel != m_config.embeddingsModel
                                  || config.embeddingsApiKey != m_config.embeddingsApiKey;
+    const bool matchingTurnedOn =
+        semantic::SemanticSettings::turnsMatchingOn(m_config.settings, config.settings);
     m_config = config;
     m_cache->setSettings(config.settings);
-    if (!embedderChanged)
+    if (!embedderChanged) {
+        if (matchingTurnedOn && m_open)
+            startRebuild();
         return;
+    }
     if (!m_open) {
         m_cache->setEmbedder(makeEmbedder());
         return;

@@ -57,5 +57,7 @@ public:
 // Scales v to unit length (a zero vector stays zero); cosine similarity is then a dot product.
 void normalize(Vector &v);
 float dot(const float *a, const float *b, int dim);
+// Exact: int32 sums cannot overflow below 133,000 dimensions (127² × dim < 2³¹).
+qint32 dotInt8(const qint8 *a, const qint8 *b, int dim);
 
 } // namespace cachette::semantic

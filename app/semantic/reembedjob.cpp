@@ -47,8 +47,8 @@ void ReembedJob::nextBatch()
         const QString model = item.body.value(QLatin1String("model")).toString();
         const PromptKey key = promptKey(item.cacheNamespace, item.endpoint, item.body,
                                         m_settings.scopeFor(model));
-        if (!key.usable) {
-            ++m_skipped;   // never matched by similarity: nothing to embed
+        if (!key.usable || !m_settings.isOnFor(model)) {
+            ++m_skipped;   // not matched by similarity (now): nothing to embed
             continue;
         }
         records.append({item.entryKey, m_embedder->id(), key.contextHash, key.text, {}});

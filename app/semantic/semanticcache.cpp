@@ -10,6 +10,9 @@ namespace cachette::semantic {
 namespace {
 
 constexpr int kRecentVectors = 512;
+// Vectors waiting for the indexer are scanned one by one by every lookup: past this many (the
+// indexer falling behind a burst of misses), add() indexes on the calling thread instead.
+constexpr int kMaxUnindexed = 1024;
 
 QString modelOf(const QJsonObject &body)
 {
@@ -56,10 +59,17 @@ SemanticCache::SemanticCache(std::unique_ptr<Embedder> embedder, QObject *parent
 {
     qRegisterMetaType<cachette::semantic::VectorRecord>();
     resetIndex();
+    m_indexer = new QObject;
+    m_indexer->moveToThread(&m_indexerThread);
+    m_indexerThread.setObjectName(QStringLiteral("cachette-semantic-index"));
+    m_indexerThread.start(QThread::LowPriority);
 }
 
 SemanticCache::~SemanticCache()
 {
+    m_indexerThread.quit();   // pending indexOne() calls are dropped: the index goes too
+    m_indexerThread.wait();
+    delete m_indexer;
     if (m_loading && m_loading->thread) {
         m_loading->thread->disconnect(this);
         m_loading->thread->wait();
@@ -70,7 +80,12 @@ SemanticCache::~SemanticCache()
 void SemanticCache::resetIndex()
 {
     const int dim = m_embedder->dimension();
-    m_index = dim > 0 ? std::make_unique<VectorIndex>(dim, m_indexOptions) : nullptr;
+    {
+        // indexOne() calls still queued find nothing to do once m_unindexed is empty.
+        QWriteLocker locker(&m_indexLock);
+        m_index = dim > 0 ? std::make_unique<VectorIndex>(dim, m_indexOptions) : nullptr;
+        m_unindexed.clear();
+    }
     m_entries.clear();
     m_freeIds.clear();
     m_ids.clear();
@@ -204,32 +219,54 @@ void SemanticCache::finishDecision(Decision &decision, const PromptKey &key,
                                   : QStringLiteral("nothing is indexed yet");
         return;
     }
-    const std::vector<Neighbor> nearest =
-        m_index->search(key.contextHash, query.data(), std::max(1, m_settings.candidates));
-    for (const Neighbor &n : nearest) {
+    std::vector<quint32> ids;
+    for (const Neighbor &n : nearest(key.contextHash, query, std::max(1, m_settings.candidates))) {
         const Entry &entry = m_entries[n.id];
+        ids.push_back(n.id);
         // Signed feature hashing can give unrelated texts a slightly negative cosine; the
         // similarity people see and set thresholds on is in [0, 1].
         const float similarity = std::max(0.0f, n.similarity);
         decision.candidates.push_back({entry.key, similarity, entry.text,
                                        similarity >= decision.threshold, Guard::None});
     }
-    judgeCandidates(decision, key.text);
+    judgeCandidates(decision, key.text, ids);
     decision.searchMicros = timer.nsecsElapsed() / 1000;
+}
+
+// The index's nearest plus those of the vectors still waiting for the indexer.
+std::vector<Neighbor> SemanticCache::nearest(quint64 context, const Vector &query, int k) const
+{
+    QReadLocker locker(&m_indexLock);
+    std::vector<Neighbor> found = m_index->search(context, query.data(), k);
+    if (m_unindexed.isEmpty())
+        return found;
+    // Compared as the index compares them (quantised), so a similarity does not move when
+    // the vector reaches the index.
+    const Vector stored = m_index->quantized(query.data());
+    for (auto it = m_unindexed.cbegin(); it != m_unindexed.cend(); ++it) {
+        if (it->context == context)
+            found.push_back({it.key(), dot(it->scanned.data(), stored.data(), int(stored.size()))});
+    }
+    std::sort(found.begin(), found.end(),
+              [](const Neighbor &a, const Neighbor &b) { return a.similarity > b.similarity; });
+    if (found.size() > size_t(k))
+        found.resize(size_t(k));
+    return found;
 }
 
 // Candidates above the threshold, most similar first; the first no guard refuses is the hit.
 // The query's guard facts are worked out only when some candidate is above the threshold.
-void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText) const
+void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText,
+                                    const std::vector<quint32> &ids) const
 {
     std::optional<GuardFacts> queryFacts;
-    for (Candidate &candidate : decision.candidates) {
+    for (size_t i = 0; i < decision.candidates.size(); ++i) {
+        Candidate &candidate = decision.candidates[i];
         if (!candidate.aboveThreshold)
             break;
         if (!queryFacts)
             queryFacts = GuardFacts::of(queryText);
-        candidate.refusedBy = firstDifference(*queryFacts, GuardFacts::of(candidate.prompt),
-                                              m_settings.guards);
+        candidate.refusedBy = firstDifference(*queryFacts, guardFactsOf(ids[i]), m_settings.guards);
         if (candidate.refusedBy == Guard::None) {
             decision.outcome = Decision::Outcome::Hit;
             decision.match = Match{candidate.entryKey, candidate.similarity, candidate.prompt};
@@ -244,12 +281,24 @@ void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText
     }
 }
 
+const GuardFacts &SemanticCache::guardFactsOf(quint32 id) const
+{
+    const Entry &entry = m_entries[id];
+    if (!entry.guardFacts)
+        entry.guardFacts = std::make_unique<GuardFacts>(GuardFacts::of(entry.text));
+    return *entry.guardFacts;
+}
+
 // --- add / remove --------------------------------------------------------------------------
 
 void SemanticCache::add(const QByteArray &entryKey, const QString &cacheNamespace,
                         const QString &endpoint, const QJsonObject &body)
 {
     const QString model = modelOf(body);
+    // Matching off for this model: no embedding on the miss path. Should it be turned on
+    // later, the engine's re-embed job gives these entries their vectors then.
+    if (!m_settings.isOnFor(model))
+        return;
     const PromptKey key = promptKey(cacheNamespace, endpoint, body, m_settings.scopeFor(model));
     if (!key.usable || entryKey.isEmpty())
         return;
@@ -286,16 +335,55 @@ bool SemanticCache::insert(const VectorRecord &record)
 {
     if (record.embedderId != m_embedder->id() || record.vector.empty() || record.entryKey.isEmpty())
         return false;
-    if (!m_index)   // a remote embedder's dimension is known from its first vector
-        m_index = std::make_unique<VectorIndex>(int(record.vector.size()), m_indexOptions);
-    if (int(record.vector.size()) != m_index->dimension())
-        return false;
+    {
+        QWriteLocker locker(&m_indexLock);
+        if (!m_index)   // a remote embedder's dimension is known from its first vector
+            m_index = std::make_unique<VectorIndex>(int(record.vector.size()), m_indexOptions);
+        if (int(record.vector.size()) != m_index->dimension())
+            return false;
+    }
     Vector unit = record.vector;
     normalize(unit);
     remove({record.entryKey});
     const quint32 id = allocate(record.entryKey, record.text, record.contextHash);
-    m_index->insert(id, record.contextHash, unit.data());
+    indexLater(id, record.contextHash, std::move(unit));
     return true;
+}
+
+void SemanticCache::indexLater(quint32 id, quint64 context, Vector unit)
+{
+    QWriteLocker locker(&m_indexLock);
+    if (m_unindexed.size() >= kMaxUnindexed) {
+        m_index->insert(id, context, unit.data());
+        return;
+    }
+    Vector scanned = m_index->quantized(unit.data());
+    m_unindexed.insert(id, Unindexed{context, std::move(unit), std::move(scanned)});
+    QMetaObject::invokeMethod(m_indexer, [this, id] { indexOne(id); }, Qt::QueuedConnection);
+}
+
+// On the indexer thread. The id may have been removed meanwhile (nothing to do), or removed
+// and given to another entry (whose vector is then the one indexed: same outcome as its own
+// call, which will find nothing left to do).
+void SemanticCache::indexOne(quint32 id)
+{
+    QWriteLocker locker(&m_indexLock);
+    const auto it = m_unindexed.find(id);
+    if (it == m_unindexed.end())
+        return;
+    m_index->insert(id, it->context, it->vector.data());
+    m_unindexed.erase(it);
+}
+
+void SemanticCache::waitUntilIndexed()
+{
+    QMetaObject::invokeMethod(m_indexer, [] {}, Qt::BlockingQueuedConnection);
+}
+
+qsizetype SemanticCache::size() const
+{
+    QReadLocker locker(&m_indexLock);
+    return (m_index ? m_index->size() : 0) + m_unindexed.size();
 }
 
 void SemanticCache::remove(const QList<QByteArray> &entryKeys)
@@ -307,8 +395,11 @@ void SemanticCache::remove(const QList<QByteArray> &entryKeys)
             continue;
         const quint32 id = *it;
         m_ids.erase(it);
-        if (m_index)
-            m_index->remove(id);
+        {
+            QWriteLocker locker(&m_indexLock);
+            if (!m_unindexed.remove(id) && m_index)
+                m_index->remove(id);
+        }
         release(id);
     }
 }
@@ -323,7 +414,7 @@ quint32 SemanticCache::allocate(const QByteArray &key, const QString &text, quin
         id = quint32(m_entries.size());
         m_entries.emplace_back();
     }
-    m_entries[id] = Entry{key, text, context, true};
+    m_entries[id] = Entry{key, text, context, true, nullptr};
     m_ids.insert(key, id);
     return id;
 }
@@ -357,8 +448,7 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
     // Ids and texts are taken here, on this thread; only the index is built on the worker.
     const QString id = m_embedder->id();
     int dim = m_index ? m_index->dimension() : 0;
-    struct Item { quint32 id; quint64 context; Vector vector; };
-    auto items = std::make_shared<std::vector<Item>>();
+    auto items = std::make_shared<std::vector<IndexItem>>();
     for (VectorRecord &record : records) {
         if (record.embedderId != id || record.vector.empty() || m_ids.contains(record.entryKey))
             continue;
@@ -371,8 +461,10 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
                           std::move(record.vector)});
     }
     records.clear();
-    if (!m_index && dim > 0)
+    if (!m_index && dim > 0) {
+        QWriteLocker locker(&m_indexLock);
         m_index = std::make_unique<VectorIndex>(dim, m_indexOptions);
+    }
     if (items->empty()) {
         Q_EMIT loaded(int(size()));
         return;
@@ -382,8 +474,7 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
     m_loading->count = int(items->size());
     VectorIndex *target = m_loading->index.get();
     m_loading->thread = QThread::create([target, items] {
-        for (const Item &item : *items)
-            target->insert(item.id, item.context, item.vector.data());
+        target->insertMany(*items);
         items->clear();
     });
     m_loading->thread->setObjectName(QStringLiteral("cachette-semantic-load"));
@@ -400,6 +491,8 @@ void SemanticCache::adoptLoaded()
     loading->thread->wait();
     delete loading->thread;
     std::unique_ptr<VectorIndex> index = std::move(loading->index);
+    // Vectors still waiting for the indexer stay there: it indexes into the new m_index.
+    QWriteLocker locker(&m_indexLock);
     for (quint32 id : std::as_const(loading->removed)) {
         index->remove(id);
         m_freeIds.push_back(id);
@@ -408,15 +501,18 @@ void SemanticCache::adoptLoaded()
         const Entry &entry = m_entries[id];
         if (!entry.live || index->contains(id))
             continue;
-        if (const float *v = m_index ? m_index->vector(id) : nullptr)
-            index->insert(id, entry.context, v);
+        const std::vector<float> v = m_index ? m_index->vector(id) : std::vector<float>();
+        if (!v.empty())
+            index->insert(id, entry.context, v.data());
     }
     m_index = std::move(index);
+    locker.unlock();
     Q_EMIT loaded(loading->count);
 }
 
 qint64 SemanticCache::indexMemoryBytes() const
 {
+    QReadLocker locker(&m_indexLock);
     qint64 bytes = m_index ? m_index->memoryBytes() : 0;
     for (const Entry &entry : m_entries)
         bytes += qint64(sizeof(Entry)) + entry.key.capacity() + entry.text.capacity() * 2 + 48;

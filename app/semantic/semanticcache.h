@@ -12,7 +12,9 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QReadWriteLock>
 #include <QSet>
+#include <QThread>
 
 #include <functional>
 #include <memory>
@@ -85,6 +87,9 @@ QString outcomeName(Decision::Outcome outcome);   // "hit", "miss", "refused", .
 // embedder, lookup() embeds (~tens of µs) and searches (flat scan or HNSW) in well under a ms.
 // With a remote embedder, use lookupAsync(): the network thread never waits for an embedding.
 // Loading stored vectors (load()) builds the index on a worker thread and swaps it in.
+// Adding to the index (an HNSW insert is ~0.3–1 ms) happens on an indexer thread of its own,
+// so a miss does not pay for it: until then the vector waits in a small "unindexed" set that
+// lookups scan exhaustively, so an answer is matchable from the moment add() returns.
 class SemanticCache : public QObject
 {
     Q_OBJECT
@@ -132,8 +137,11 @@ public:
     void loadInBackground(QList<VectorRecord> records);
     bool isLoading() const { return m_loading != nullptr; }
 
-    qsizetype size() const { return m_index ? m_index->size() : 0; }
+    qsizetype size() const;   // indexed and waiting to be indexed
     qint64 indexMemoryBytes() const;
+    // Blocks until every vector added so far is in the index (tests, benchmarks).
+    void waitUntilIndexed();
+    // Only while nothing is being added (tests, benchmarks): the indexer writes to it.
     const VectorIndex *index() const { return m_index.get(); }
 
 Q_SIGNALS:
@@ -148,6 +156,9 @@ private:
         QString text;
         quint64 context = 0;
         bool live = false;
+        // Worked out the first time this entry is a candidate above the threshold: a
+        // near-repeat with another number is refused again and again, by the same facts.
+        mutable std::unique_ptr<GuardFacts> guardFacts;
     };
     struct Prepared
     {
@@ -156,11 +167,22 @@ private:
         bool proceed = false;
     };
     struct Loading;
+    struct Unindexed
+    {
+        quint64 context = 0;
+        Vector vector;   // unit length, for the index
+        Vector scanned;  // as the index stores it (VectorIndex::quantized()), for lookups
+    };
 
     Prepared prepare(const QString &cacheNamespace, const QString &endpoint,
                      const QJsonObject &body) const;
     void finishDecision(Decision &decision, const PromptKey &key, const Vector &query) const;
-    void judgeCandidates(Decision &decision, const QString &queryText) const;
+    std::vector<Neighbor> nearest(quint64 context, const Vector &query, int k) const;
+    void indexLater(quint32 id, quint64 context, Vector unit);
+    void indexOne(quint32 id);
+    void judgeCandidates(Decision &decision, const QString &queryText,
+                         const std::vector<quint32> &ids) const;
+    const GuardFacts &guardFactsOf(quint32 id) const;
     quint32 allocate(const QByteArray &key, const QString &text, quint64 context);
     void release(quint32 id);
     void resetIndex();
@@ -171,7 +193,13 @@ private:
     std::unique_ptr<Embedder> m_embedder;
     IndexOptions m_indexOptions;
     SemanticSettings m_settings;
+    // m_index and m_unindexed are shared with the indexer thread: the lock guards both (and
+    // replacing m_index). Everything else here belongs to the owning thread alone.
+    mutable QReadWriteLock m_indexLock;
     std::unique_ptr<VectorIndex> m_index;
+    QHash<quint32, Unindexed> m_unindexed;  // added, not yet in m_index, by id
+    QThread m_indexerThread;
+    QObject *m_indexer = nullptr;           // lives on m_indexerThread: indexOne() runs there
     std::vector<Entry> m_entries;           // by id
     std::vector<quint32> m_freeIds;
     QHash<QByteArray, quint32> m_ids;       // entry key → id

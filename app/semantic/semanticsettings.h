@@ -36,6 +36,22 @@ struct SemanticSettings
         return wholeConversationModels.contains(model) ? CompareScope::WholeConversation
                                                        : CompareScope::LastUserMessage;
     }
+    // True when after matches some model by similarity that before did not: entries stored
+    // meanwhile (not embedded, see SemanticCache::add()) then need their vectors.
+    static bool turnsMatchingOn(const SemanticSettings &before, const SemanticSettings &after)
+    {
+        if (!after.enabled)
+            return false;
+        if (!before.enabled || (before.threshold >= 1.0f && after.threshold < 1.0f))
+            return true;
+        for (const QHash<QString, float> *models : {&before.modelThresholds, &after.modelThresholds}) {
+            for (auto it = models->cbegin(); it != models->cend(); ++it) {
+                if (after.isOnFor(it.key()) && !before.isOnFor(it.key()))
+                    return true;
+            }
+        }
+        return false;
+    }
 };
 
 } // namespace cachette::semantic

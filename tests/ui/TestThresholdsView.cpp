@@ -193,7 +193,7 @@ private Q_SLOTS:
         loose.threshold = 0.6f;
         m_host->setSemanticSettings(loose);
         chat(QStringLiteral("What is the capital of France?"));
-        chat(QStringLiteral("what's the capital of france"));
+        chat(QStringLiteral("what's the capital city of france"));
         m_host->flush();
 
         ThresholdsView view(m_host.get());

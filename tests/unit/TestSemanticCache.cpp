@@ -6,11 +6,13 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
+#include <utility>
 
 using namespace cachette::semantic;
 using cachette::store::EmbeddingStore;
@@ -74,6 +76,9 @@ private Q_SLOTS:
     void identicalTextIsSimilarityOne();
     void flatAndGraphAgree();
     void deletesLeaveNoTrace();
+    void addsAreMatchableWhileIndexing();
+    void matchingOffEmbedsNothing();
+    void turningMatchingOnIsDetected();
     void reinsertReplaces();
     void persistsAndReloads();
     void otherEmbedderVectorsAreIgnored();
@@ -159,6 +164,8 @@ void TestSemanticCache::flatAndGraphAgree()
         flatCache.add(key, {}, kChat, chat(prompt(i)));
         graphCache.add(key, {}, kChat, chat(prompt(i)));
     }
+    flatCache.waitUntilIndexed();
+    graphCache.waitUntilIndexed();
     QCOMPARE(flatCache.index()->graphCount(), 0);
     QCOMPARE(graphCache.index()->graphCount(), 1);
     for (int i = 0; i < 400; i += 7) {
@@ -204,8 +211,102 @@ void TestSemanticCache::deletesLeaveNoTrace()
         rest.append("k" + QByteArray::number(i));
     cache.remove(rest);
     QCOMPARE(cache.size(), 5);
+    cache.waitUntilIndexed();
     QCOMPARE(cache.index()->graphCount(), 0);
     QCOMPARE(cache.decide({}, kChat, chat(prompt(299))).match->entryKey, QByteArray("k299"));
+}
+
+// add() leaves graph inserts to the indexer thread: every answer must be matchable at once,
+// removals racing with the indexer must win, and the index must end up holding exactly the
+// live entries (a removed id indexed late would be a vector pointing at nothing).
+void TestSemanticCache::addsAreMatchableWhileIndexing()
+{
+    IndexOptions graph;
+    graph.graphThreshold = 16;
+    SemanticCache cache(std::make_unique<LocalEmbedder>(), nullptr, graph);
+    QSet<QByteArray> removed;
+    for (int i = 0; i < 1500; ++i) {
+        const QByteArray key = "k" + QByteArray::number(i);
+        cache.add(key, {}, kChat, chat(prompt(i)));
+        const Decision d = cache.decide({}, kChat, chat(prompt(i)));
+        QVERIFY2(d.isHit() && d.match->entryKey == key, key.constData());
+        if (i % 3 == 0) {
+            cache.remove({key});
+            removed.insert(key);
+        }
+    }
+    QCOMPARE(cache.size(), 1000);
+    cache.waitUntilIndexed();
+    QCOMPARE(cache.index()->size(), 1000);
+    QCOMPARE(cache.size(), 1000);
+    for (int i = 0; i < 1500; i += 11) {
+        const QByteArray key = "k" + QByteArray::number(i);
+        const Decision d = cache.decide({}, kChat, chat(prompt(i)));
+        for (const Candidate &c : d.candidates)
+            QVERIFY2(!removed.contains(c.entryKey), c.entryKey.constData());
+        if (!removed.contains(key))
+            QCOMPARE(d.match->entryKey, key);
+    }
+}
+
+// Semantic matching off for a model: its misses cost no embedding and no index space.
+void TestSemanticCache::matchingOffEmbedsNothing()
+{
+    SemanticCache cache(std::make_unique<LocalEmbedder>());
+    SemanticSettings settings;
+    settings.modelThresholds.insert(QStringLiteral("gpt-4o"), 1.0f);
+    cache.setSettings(settings);
+    QSignalSpy added(&cache, &SemanticCache::vectorAdded);
+    cache.add("off", {}, kChat, chat(QStringLiteral("What is a monad?"), QStringLiteral("gpt-4o")));
+    cache.add("on", {}, kChat, chat(QStringLiteral("What is a functor?")));
+    QCOMPARE(cache.size(), 1);
+    QCOMPARE(added.size(), 1);
+    QVERIFY(!cache.contains("off"));
+
+    // The re-embed job that runs when matching is turned on skips what is still off.
+    auto embedder = std::make_shared<LocalEmbedder>();
+    bool served = false;
+    ReembedJob job(embedder, settings, [&](int) {
+        QList<ReembedItem> items;
+        if (!std::exchange(served, true)) {
+            items.append({"off", {}, kChat, chat(QStringLiteral("What is a monad?"), QStringLiteral("gpt-4o"))});
+            items.append({"on", {}, kChat, chat(QStringLiteral("What is a functor?"))});
+        }
+        return items;
+    }, 2);
+    QSignalSpy ready(&job, &ReembedJob::vectorReady);
+    QSignalSpy finished(&job, &ReembedJob::finished);
+    job.start();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(ready.size(), 1);
+    QCOMPARE(ready.first().first().value<VectorRecord>().entryKey, QByteArray("on"));
+    QCOMPARE(job.skippedCount(), 1);
+}
+
+void TestSemanticCache::turningMatchingOnIsDetected()
+{
+    SemanticSettings on;
+    SemanticSettings globalOff = on;
+    globalOff.threshold = 1.0f;
+    SemanticSettings disabled = on;
+    disabled.enabled = false;
+    SemanticSettings modelOff = on;
+    modelOff.modelThresholds.insert(QStringLiteral("gpt-4o"), 1.0f);
+    SemanticSettings stricter = on;
+    stricter.threshold = 0.95f;
+    QVERIFY(SemanticSettings::turnsMatchingOn(globalOff, on));
+    QVERIFY(SemanticSettings::turnsMatchingOn(disabled, on));
+    QVERIFY(SemanticSettings::turnsMatchingOn(modelOff, on));   // the override removed
+    QVERIFY(!SemanticSettings::turnsMatchingOn(on, globalOff));
+    QVERIFY(!SemanticSettings::turnsMatchingOn(on, modelOff));
+    QVERIFY(!SemanticSettings::turnsMatchingOn(on, stricter));
+    QVERIFY(!SemanticSettings::turnsMatchingOn(stricter, on));
+    QVERIFY(!SemanticSettings::turnsMatchingOn(globalOff, disabled));
+    // Global off, one model turned on by its own override.
+    SemanticSettings oneModelOn = globalOff;
+    oneModelOn.modelThresholds.insert(QStringLiteral("gpt-4o-mini"), 0.8f);
+    QVERIFY(SemanticSettings::turnsMatchingOn(globalOff, oneModelOn));
+    QVERIFY(!SemanticSettings::turnsMatchingOn(oneModelOn, globalOff));
 }
 
 void TestSemanticCache::reinsertReplaces()

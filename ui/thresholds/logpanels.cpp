@@ -272,9 +272,14 @@ void SemanticHitsPanel::showSuggestion(const QString &model, double similarity)
     const float threshold = stricterThreshold(similarity);
     m_suggestedModel = model;
     m_suggestedThreshold = threshold;
-    m_suggestionText->setText(QStringLiteral(
-        "Deleted that cached answer. This hit was %1 similar: a threshold of %2 for %3 would "
-        "have refused it.").arg(percent(similarity), thresholdText(threshold), model));
+    // Texts that read the same once normalised score 1: no threshold tells them apart.
+    const QString remedy = threshold >= 1.0f
+        ? QStringLiteral("only turning similarity matching off for %3 (a threshold of %2) "
+                         "would have refused it; exact repeats are still served.")
+        : QStringLiteral("a threshold of %2 for %3 would have refused it.");
+    m_suggestionText->setText(
+        QString(QStringLiteral("Deleted that cached answer. This hit was %1 similar: ") + remedy)
+            .arg(percent(similarity), thresholdText(threshold), model));
     m_useIt->show();
     m_suggestion->show();
 }

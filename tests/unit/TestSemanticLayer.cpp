@@ -1,0 +1,88 @@
+#include "semantic/semanticcache.h"
+#include "semanticlayer.h"
+#include "store/store.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace cachette;
+
+namespace {
+
+const QString kChat = QStringLiteral("chat/completions");
+
+QJsonObject chat(const QString &question)
+{
+    return QJsonObject{{"model", "gpt-4o-mini"},
+                       {"messages", QJsonArray{QJsonObject{{"role", "user"}, {"content", question}}}}};
+}
+
+// What the proxy does with an answer it stores: the entry to the Store, the request to the
+// semantic cache.
+void storeAnswer(store::Store &store, semantic::SemanticCache *cache, const QByteArray &key,
+                 const QJsonObject &body)
+{
+    store::CacheEntry e;
+    e.key = key;
+    e.endpoint = kChat;
+    e.model = body.value("model").toString();
+    e.canonicalRequest = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    e.responseBody = "{}";
+    store.put(e);
+    cache->add(key, {}, kChat, body);
+}
+
+} // namespace
+
+// The engine's semantic layer: vectors follow the entries and the settings.
+class TestSemanticLayer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void turningMatchingOnEmbedsWhatWasStoredWhileOff();
+};
+
+// With matching off nothing is embedded on the miss path; turning it on must not leave the
+// answers stored meanwhile unmatchable: a background job embeds them.
+void TestSemanticLayer::turningMatchingOnEmbedsWhatWasStoredWhileOff()
+{
+    QTemporaryDir dir;
+    store::Store store;
+    QString error;
+    QVERIFY2(store.open(dir.path(), &error), qPrintable(error));
+    SemanticLayer layer(&store);
+    QVERIFY2(layer.open(store.databasePath(), &error), qPrintable(error));
+    SemanticConfig off;
+    off.settings.threshold = 1.0f;
+    layer.configure(off);
+
+    const QString question = QStringLiteral("How do I undo the last git commit but keep my changes?");
+    storeAnswer(store, layer.cache(), "stored-while-off", chat(question));
+    store.flush();
+    QCOMPARE(layer.cache()->size(), 0);
+    QVERIFY(!layer.isRebuilding());
+
+    QSignalSpy finished(&layer, &SemanticLayer::rebuildFinished);
+    layer.configure(SemanticConfig());   // the default threshold: matching on
+    QVERIFY(layer.isRebuilding());
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toBool(), true);
+    QCOMPARE(layer.cache()->size(), 1);
+    const semantic::Decision d = layer.cache()->decide(
+        {}, kChat, chat(QStringLiteral("how do i undo the last git commit but keep my changes")));
+    QVERIFY2(d.isHit(), qPrintable(d.reason));
+    QCOMPARE(d.match->entryKey, QByteArray("stored-while-off"));
+
+    // Settings that turn nothing on start no job.
+    SemanticConfig stricter;
+    stricter.settings.threshold = 0.95f;
+    layer.configure(stricter);
+    QVERIFY(!layer.isRebuilding());
+}
+
+QTEST_GUILESS_MAIN(TestSemanticLayer)
+#include "TestSemanticLayer.moc"
