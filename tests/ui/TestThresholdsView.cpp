@@ -220,6 +220,28 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 for %2").arg(strict).arg(similarity)));
     }
 
+    // The same words, other case and punctuation: similarity 1, which no threshold below 1.00
+    // can refuse. The suggestion must say that only turning matching off would have.
+    void wrongHitOfTheSameWordingSuggestsTurningMatchingOff()
+    {
+        chat(QStringLiteral("What is the capital of France?"));
+        chat(QStringLiteral("what is the capital of france"));
+        m_host->flush();
+        QVERIFY(lastSimilarity() > 0.999);
+
+        ThresholdsView view(m_host.get());
+        view.show();
+        view.tabs()->setCurrentIndex(ThresholdsView::HitsTab);
+        view.hits()->table()->selectRow(0);
+        view.findChild<QPushButton *>(QStringLiteral("wrongHit"))->click();
+        auto *suggestion = view.findChild<QLabel *>(QStringLiteral("wrongHitSuggestion"));
+        QTRY_VERIFY(suggestion->isVisible());
+        QVERIFY2(suggestion->text().contains(QLatin1String("only turning similarity matching off")),
+                 qPrintable(suggestion->text()));
+        view.findChild<QPushButton *>(QStringLiteral("useSuggestedThreshold"))->click();
+        QCOMPARE(m_host->semanticSettings().thresholdFor(QStringLiteral("gpt-4o-mini")), 1.0f);
+    }
+
 private:
     void chat(const QString &prompt)
     {
