@@ -88,6 +88,12 @@ void SemanticLayer::configure(const SemanticConfig &config)
     startRebuild();
 }
 
+void SemanticLayer::retryRebuild()
+{
+    if (m_open)
+        startRebuild();
+}
+
 std::unique_ptr<semantic::Embedder> SemanticLayer::makeEmbedder() const
 {
     if (!m_config.usesRemoteEmbedder())

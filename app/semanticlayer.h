@@ -49,6 +49,8 @@ public:
 
     semantic::SemanticCache *cache() const { return m_cache.get(); }
     bool isRebuilding() const { return m_job != nullptr; }
+    // After a failed re-embedding (the endpoint was down): try again now, not at the next start.
+    void retryRebuild();
 
 Q_SIGNALS:
     // Re-embedding after an embedder change (or of entries stored while it was failing).

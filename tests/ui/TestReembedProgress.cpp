@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QThread>
 
@@ -262,6 +263,33 @@ private Q_SLOTS:
         QCOMPARE(m_host->activeEmbedder(), kBuiltIn);
         QCOMPARE(m_host->explain(prompt(2), QStringLiteral("gpt-4o-mini")).outcome,
                  semantic::Decision::Outcome::Hit);
+    }
+
+    // The endpoint was down when the user switched; once it is up, Try again finishes the switch
+    // without a restart.
+    void settingsRetryAfterTheEndpointComesBack()
+    {
+        const QString model = QStringLiteral("embed-flaky");
+        m_upstream.setScenarioForModel(model, Scenario::error(503));
+        cacheAnswers(5);
+        m_view = makeView();
+        auto *retry = m_view->findChild<QPushButton *>(QStringLiteral("retryRebuild"));
+        QVERIFY(!retry->isVisible());
+        chooseEndpoint(m_upstream.baseUrl(), model);
+        QVERIFY(m_view->apply());
+        QTRY_VERIFY_WITH_TIMEOUT(label("rebuildError")->isVisible(), kRebuildTimeoutMs);
+        QVERIFY(retry->isVisible());
+        QCOMPARE(m_host->activeEmbedder(), kBuiltIn);
+
+        m_upstream.setScenarioForModel(model, Scenario::normal());
+        retry->click();
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->rebuildStatus().phase, Phase::Succeeded, kRebuildTimeoutMs);
+        QCOMPARE(m_host->rebuildStatus().done, qint64(5));
+        QCOMPARE(m_host->activeEmbedder(), model);
+        QTRY_VERIFY(!label("rebuildError")->isVisible());
+        QVERIFY(!retry->isVisible());
+        QVERIFY2(statusLine()->text().startsWith(QStringLiteral("All 5 cached prompts")),
+                 qPrintable(statusLine()->text()));
     }
 
     void pageAndStatusBarOpenedLaterShowTheRunningRebuild()

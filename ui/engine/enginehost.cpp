@@ -172,6 +172,15 @@ void EngineHost::start()
     });
 }
 
+void EngineHost::retryRebuild()
+{
+    post([this] {
+        m_engine->semantic()->retryRebuild();
+        noteRebuild(m_engine->config(), true);
+        publishSnapshot();
+    });
+}
+
 void EngineHost::stop()
 {
     post([this] {

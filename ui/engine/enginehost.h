@@ -95,6 +95,8 @@ public:
     // The re-embedding now running or last finished, and the embedder similarity matching uses
     // now ("nomic-embed-text", "the built-in embedder"): a view opened later shows them too.
     RebuildStatus rebuildStatus() const { return m_rebuild; }
+    // Starts the re-embedding again (after it failed); progress arrives as for any run.
+    void retryRebuild();
     QString activeEmbedder() const { return m_activeEmbedder; }
     // Why the embedder in use failed to embed the last new answer; empty once it works again.
     QString embedderError() const { return m_embedderError; }

@@ -332,6 +332,11 @@ QWidget *SettingsView::buildRebuildNotes()
     m_rebuildStatus->setWordWrap(true);
     m_rebuildStatus->setTextFormat(Qt::PlainText);
     m_rebuildError = makeErrorLabel(QStringLiteral("rebuildError"));
+    m_retryRebuild = new QPushButton(QStringLiteral("Try again"));
+    m_retryRebuild->setObjectName(QStringLiteral("retryRebuild"));
+    m_retryRebuild->setToolTip(QStringLiteral("Embed the cached prompts again, for example once "
+                                              "the embeddings endpoint is running"));
+    connect(m_retryRebuild, &QPushButton::clicked, m_host, &EngineHost::retryRebuild);
     m_embedderError = makeErrorLabel(QStringLiteral("embedderError"));
     m_rebuildDoneTimer = new QTimer(this);
     m_rebuildDoneTimer->setSingleShot(true);
@@ -347,8 +352,10 @@ QWidget *SettingsView::buildRebuildNotes()
     layout->setContentsMargins(0, 4, 0, 0);
     layout->setSpacing(4);
     layout->addWidget(m_rebuildBar);
-    for (QLabel *label : {m_rebuildStatus, m_rebuildError, m_embedderError})
-        layout->addWidget(label);
+    layout->addWidget(m_rebuildStatus);
+    layout->addWidget(m_rebuildError);
+    layout->addWidget(m_retryRebuild, 0, Qt::AlignLeft);
+    layout->addWidget(m_embedderError);
 
     connect(m_host, &EngineHost::rebuildChanged, this, &SettingsView::showRebuild);
     connect(m_host, &EngineHost::activeEmbedderChanged, this, &SettingsView::showRebuild);
@@ -381,6 +388,7 @@ void SettingsView::showRebuild()
         m_rebuildDoneTimer->start();
     const bool failed = status.phase == RebuildStatus::Phase::Failed;
     showFieldError(m_rebuildError, failed ? rebuildFailedText(status, active) : QString());
+    m_retryRebuild->setVisible(failed);
     fitRebuildNotes();
 }
 
@@ -429,10 +437,10 @@ QString SettingsView::rebuildFailedText(const RebuildStatus &status, const QStri
     if (status.embedder == active)
         return why + QStringLiteral(" Exact hits are served as before; prompts without a vector "
                                     "are not matched by similarity until Cachette tries again "
-                                    "at its next start.");
+                                    "(Try again, or at its next start).");
     return why + QStringLiteral(" Similarity matching keeps using %1, and exact hits are served "
-                                "as before. The choice is saved: Cachette tries %2 again at its "
-                                "next start.").arg(active, status.embedder);
+                                "as before. The choice is saved: Cachette tries %2 again with "
+                                "Try again or at its next start.").arg(active, status.embedder);
 }
 
 void SettingsView::showEmbedderError()

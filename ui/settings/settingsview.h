@@ -122,6 +122,7 @@ private:
     QProgressBar *m_rebuildBar;
     QLabel *m_rebuildStatus;
     QLabel *m_rebuildError;
+    QPushButton *m_retryRebuild;
     QLabel *m_embedderError;
     QTimer *m_rebuildDoneTimer;   // the "all embedded" line goes after a while
     QLabel *m_formError;
