@@ -436,11 +436,13 @@ QString SettingsView::rebuildFailedText(const RebuildStatus &status, const QStri
                             .arg(status.embedder, clause(status.error));
     if (status.embedder == active)
         return why + QStringLiteral(" Exact hits are served as before; prompts without a vector "
-                                    "are not matched by similarity until Cachette tries again "
-                                    "(Try again, or at its next start).");
+                                    "are not matched by similarity until they are embedded: "
+                                    "use Try again once the endpoint can be reached, or "
+                                    "Cachette tries again at its next start.");
     return why + QStringLiteral(" Similarity matching keeps using %1, and exact hits are served "
-                                "as before. The choice is saved: Cachette tries %2 again with "
-                                "Try again or at its next start.").arg(active, status.embedder);
+                                "as before. The choice is saved: use Try again once %2 can be "
+                                "reached, or Cachette tries again at its next start.")
+                     .arg(active, status.embedder);
 }
 
 void SettingsView::showEmbedderError()
