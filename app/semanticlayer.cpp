@@ -7,7 +7,10 @@
 #include "store/embeddingstore.h"
 #include "store/store.h"
 
+#include "store/database.h"
+
 #include <QJsonDocument>
+#include <QThread>
 
 namespace cachette {
 namespace {
@@ -35,6 +38,10 @@ SemanticLayer::SemanticLayer(store::Store *store, QObject *parent)
     connect(store, &store::Store::entriesRemoved, m_cache.get(),
             &semantic::SemanticCache::remove);
     connect(store, &store::Store::entriesRemoved, m_vectors, &store::EmbeddingStore::remove);
+    connect(store, &store::Store::entriesRemoved, this, [this](const QList<QByteArray> &keys) {
+        if (m_reader)
+            m_removedWhileReading.unite(QSet<QByteArray>(keys.cbegin(), keys.cend()));
+    });
 }
 
 SemanticLayer::~SemanticLayer()
@@ -49,6 +56,7 @@ bool SemanticLayer::open(const QString &databasePath, QString *error)
     if (!m_vectors->open(databasePath, error))
         return false;
     m_open = true;
+    m_databasePath = databasePath;
     loadVectors();
     startRebuild();   // entries stored while no vector could be made (remote embedder down)
     return true;
@@ -56,6 +64,7 @@ bool SemanticLayer::open(const QString &databasePath, QString *error)
 
 void SemanticLayer::close()
 {
+    stopReading();
     if (m_job) {
         m_job->disconnect(this);
         m_job->cancel();
@@ -107,11 +116,51 @@ std::unique_ptr<semantic::Embedder> SemanticLayer::makeEmbedder() const
 
 void SemanticLayer::loadVectors()
 {
-    QList<semantic::VectorRecord> records;
-    m_vectors->forEach(m_cache->embedderId(), [&records](store::StoredEmbedding &&s) {
-        records.append(toRecord(std::move(s)));
+    stopReading();
+    auto records = std::make_shared<QList<semantic::VectorRecord>>();
+    auto cancelled = std::make_shared<std::atomic_bool>(false);
+    const QString path = m_databasePath;
+    const QString embedderId = m_cache->embedderId();
+    m_reader = QThread::create([path, embedderId, records, cancelled] {
+        store::Connection connection;
+        if (!connection.openReadOnly(path, QStringLiteral("vectors"), 5000, nullptr))
+            return;   // then nothing is loaded: entries match by similarity once re-embedded
+        store::EmbeddingStore::forEachIn(connection.database(), embedderId,
+                                         [&](store::StoredEmbedding &&s) {
+                                             records->append(toRecord(std::move(s)));
+                                             return !cancelled->load();
+                                         });
     });
-    m_cache->loadInBackground(std::move(records));
+    m_reader->setParent(this);
+    m_reader->setObjectName(QStringLiteral("cachette-vector-reader"));
+    m_readerCancelled = cancelled;
+    m_removedWhileReading.clear();
+    m_cache->setLoadPending(true);
+    QThread *reader = m_reader;
+    connect(reader, &QThread::finished, this, [this, reader, records] {
+        reader->deleteLater();
+        if (reader != m_reader)
+            return;   // replaced or stopped meanwhile
+        m_reader = nullptr;
+        records->removeIf([this](const semantic::VectorRecord &r) {
+            return m_removedWhileReading.contains(r.entryKey);
+        });
+        m_removedWhileReading.clear();
+        m_cache->setLoadPending(false);
+        m_cache->loadInBackground(std::move(*records));
+    }, Qt::QueuedConnection);
+    m_reader->start(QThread::LowPriority);
+}
+
+void SemanticLayer::stopReading()
+{
+    if (!m_reader)
+        return;
+    m_readerCancelled->store(true);
+    m_reader->wait();
+    m_reader = nullptr;   // its finished handler only deletes it now
+    m_removedWhileReading.clear();
+    m_cache->setLoadPending(false);
 }
 
 void SemanticLayer::startRebuild()

@@ -2,11 +2,16 @@
 
 #include "semantic/semanticsettings.h"
 
+#include <QByteArray>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
+
+class QThread;
 
 namespace cachette::store {
 class EmbeddingStore;
@@ -60,6 +65,7 @@ Q_SIGNALS:
 private:
     std::unique_ptr<semantic::Embedder> makeEmbedder() const;
     void loadVectors();
+    void stopReading();
     void startRebuild();
     void onRebuildFinished(bool ok, const QString &error);
 
@@ -69,6 +75,12 @@ private:
     std::unique_ptr<semantic::SemanticCache> m_cache;
     semantic::ReembedJob *m_job = nullptr;
     bool m_open = false;
+    QString m_databasePath;
+    // Reading the stored vectors at start (seconds for a large cache) runs on this thread, with
+    // its own connection; entries removed meanwhile are left out of what it read.
+    QThread *m_reader = nullptr;
+    std::shared_ptr<std::atomic_bool> m_readerCancelled;
+    QSet<QByteArray> m_removedWhileReading;
 };
 
 } // namespace cachette

@@ -127,7 +127,7 @@ SemanticCache::Prepared SemanticCache::prepare(const QString &cacheNamespace,
         d.reason = p.key.reason;
         return p;
     }
-    if (m_loading) {
+    if (isLoading()) {
         d.outcome = Decision::Outcome::NotReady;
         d.reason = QStringLiteral("the semantic index is still loading");
         return p;

@@ -135,7 +135,10 @@ public:
     // and remove() made meanwhile, and emits loaded() when the index is in use.
     int load(const QList<VectorRecord> &records);
     void loadInBackground(QList<VectorRecord> records);
-    bool isLoading() const { return m_loading != nullptr; }
+    // The stored vectors are still being read (elsewhere) for loadInBackground(): lookups
+    // answer NotReady meanwhile, as while the index is built.
+    void setLoadPending(bool pending) { m_loadPending = pending; }
+    bool isLoading() const { return m_loading != nullptr || m_loadPending; }
 
     qsizetype size() const;   // indexed and waiting to be indexed
     qint64 indexMemoryBytes() const;
@@ -207,6 +210,7 @@ private:
     quint64 m_serial = 0;
     QHash<QString, Vector> m_recentVectors; // the last queries' vectors: a miss's add() reuses it
     std::unique_ptr<Loading> m_loading;
+    bool m_loadPending = false;
     quint64 m_generation = 0;               // bumped by setEmbedder(): stale callbacks see it
 };
 

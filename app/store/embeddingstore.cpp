@@ -246,7 +246,16 @@ qint64 EmbeddingStore::forEach(const QString &embedderId,
 {
     if (!m_reader)
         return 0;
-    QSqlQuery query(m_reader->database());
+    return forEachIn(m_reader->database(), embedderId, [&visit](StoredEmbedding &&e) {
+        visit(std::move(e));
+        return true;
+    });
+}
+
+qint64 EmbeddingStore::forEachIn(const QSqlDatabase &db, const QString &embedderId,
+                                 const std::function<bool(StoredEmbedding &&)> &visit)
+{
+    QSqlQuery query(db);
     query.setForwardOnly(true);
     if (!prepare(query, QStringLiteral(
             "SELECT entry_key, context_hash, prompt, vector FROM embeddings "
@@ -264,8 +273,9 @@ qint64 EmbeddingStore::forEach(const QString &embedderId,
         e.contextHash = query.value(1).toString().toULongLong(nullptr, 16);
         e.text = query.value(2).toString();
         e.vector = decodeVector(query.value(3).toByteArray());
-        visit(std::move(e));
         ++count;
+        if (!visit(std::move(e)))
+            break;
     }
     return count;
 }

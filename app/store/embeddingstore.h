@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+class QSqlDatabase;
+
 namespace cachette::store {
 
 class Connection;
@@ -62,6 +64,9 @@ public:
     // time (a million vectors need not sit in one list). Returns the number visited.
     qint64 forEach(const QString &embedderId,
                    const std::function<void(StoredEmbedding &&)> &visit) const;
+    // The same over a connection of the caller's (another thread's): visit returns false to stop.
+    static qint64 forEachIn(const QSqlDatabase &db, const QString &embedderId,
+                            const std::function<bool(StoredEmbedding &&)> &visit);
     QList<StoredEmbedding> load(const QString &embedderId) const;
     qint64 count(const QString &embedderId) const;
     QStringList embedderIds() const;

@@ -44,6 +44,7 @@ class TestSemanticLayer : public QObject
 
 private Q_SLOTS:
     void turningMatchingOnEmbedsWhatWasStoredWhileOff();
+    void storedVectorsLoadInTheBackground();
 };
 
 // With matching off nothing is embedded on the miss path; turning it on must not leave the
@@ -56,6 +57,7 @@ void TestSemanticLayer::turningMatchingOnEmbedsWhatWasStoredWhileOff()
     QVERIFY2(store.open(dir.path(), &error), qPrintable(error));
     SemanticLayer layer(&store);
     QVERIFY2(layer.open(store.databasePath(), &error), qPrintable(error));
+    QTRY_VERIFY(!layer.cache()->isLoading());   // nothing stored yet: done at once
     SemanticConfig off;
     off.settings.threshold = 1.0f;
     layer.configure(off);
@@ -82,6 +84,45 @@ void TestSemanticLayer::turningMatchingOnEmbedsWhatWasStoredWhileOff()
     stricter.settings.threshold = 0.95f;
     layer.configure(stricter);
     QVERIFY(!layer.isRebuilding());
+}
+
+// At start the stored vectors are read on a thread of their own: open() returns at once,
+// lookups say NotReady until the index is built, and an entry removed meanwhile stays out.
+void TestSemanticLayer::storedVectorsLoadInTheBackground()
+{
+    QTemporaryDir dir;
+    const int count = 1000;
+    auto question = [](int i) {
+        return QStringLiteral("Question %1: how do I configure service %2 for production?")
+            .arg(i).arg(QString::number(i * 7919, 36));
+    };
+    {
+        store::Store store;
+        QVERIFY(store.open(dir.path()));
+        SemanticLayer layer(&store);
+        QVERIFY(layer.open(store.databasePath()));
+        for (int i = 0; i < count; ++i)
+            storeAnswer(store, layer.cache(), "k" + QByteArray::number(i), chat(question(i)));
+        store.flush();
+    }   // the layer flushes its vectors on close
+
+    store::Store store;
+    QVERIFY(store.open(dir.path()));
+    SemanticLayer layer(&store);
+    QSignalSpy loaded(layer.cache(), &semantic::SemanticCache::loaded);
+    QVERIFY(layer.open(store.databasePath()));
+    QVERIFY(layer.cache()->isLoading());
+    QCOMPARE(layer.cache()->decide({}, kChat, chat(question(1))).outcome,
+             semantic::Decision::Outcome::NotReady);
+    store.removeEntries({"k7"});
+    QVERIFY(loaded.wait(30000));
+    QTRY_VERIFY(!layer.cache()->contains("k7"));   // however the removal and the read crossed
+    QCOMPARE(layer.cache()->size(), count - 1);
+    const semantic::Decision d = layer.cache()->decide({}, kChat, chat(question(42)));
+    QVERIFY2(d.isHit(), qPrintable(d.reason));
+    QCOMPARE(d.match->entryKey, QByteArray("k42"));
+    const semantic::Decision removed = layer.cache()->decide({}, kChat, chat(question(7)));
+    QVERIFY(!removed.match || removed.match->entryKey != "k7");
 }
 
 QTEST_GUILESS_MAIN(TestSemanticLayer)
