@@ -145,6 +145,13 @@ private:
     std::vector<Neighbor> m_heap;
 };
 
+// hnswlib's ef for a search of k neighbours in a graph of n live nodes.
+size_t searchWidth(const IndexOptions &options, size_t n, int k)
+{
+    const double grown = options.graphEfScale * std::sqrt(double(n));
+    return size_t(std::max({double(options.graphEfSearch), double(k), std::ceil(grown)}));
+}
+
 } // namespace
 
 struct VectorIndex::Bucket
@@ -386,7 +393,7 @@ std::vector<Neighbor> VectorIndex::search(quint64 context, const float *query, i
         }
         return best.take();
     }
-    bucket.graph->setEf(size_t(std::max(m_options.graphEfSearch, k)));
+    bucket.graph->setEf(searchWidth(m_options, bucket.graphLive, k));
     auto found = bucket.graph->searchKnn(q.data(), size_t(k));
     for (; !found.empty(); found.pop()) {
         const quint32 id = bucket.labelIds[found.top().second];

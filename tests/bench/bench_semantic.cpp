@@ -5,6 +5,11 @@
 //   bench_semantic quality [mock_data.json]   precision / hit rate per threshold, false hits
 //   bench_semantic crossover                  flat scan vs HNSW per bucket size
 //   bench_semantic speed [10000 100000 ...]   lookup p50/p99, build time, index memory
+//   bench_semantic recall N [ef ...]           graph recall@1 against an exact scan, per ef
+//
+// Index knobs (speed and recall): CACHETTE_BENCH_M=n and CACHETTE_BENCH_EFC=n set hnswlib's M and
+// ef_construction, CACHETTE_BENCH_EF=n the search ef floor, CACHETTE_BENCH_EF_SCALE=x the ef
+// growth (IndexOptions::graphEfScale; 0: a fixed ef), CACHETTE_BENCH_FLAT=1 an exact scan.
 //
 // The data file defaults to ../shared/data/semantic/mock_data.json from the repository root
 // (or /work/shared/...); it is only read.
@@ -29,6 +34,7 @@
 #include <random>
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <time.h>
 
 using namespace cachette::semantic;
@@ -64,6 +70,35 @@ double threadCpuMicros()
     timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+// CPU time of every thread of the process (a graph is built from one thread per core).
+double processCpuSeconds()
+{
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// IndexOptions from the CACHETTE_BENCH_* variables (see the top of this file).
+IndexOptions benchIndexOptions()
+{
+    IndexOptions options;
+    if (qEnvironmentVariableIsSet("CACHETTE_BENCH_M"))
+        options.graphM = qEnvironmentVariableIntValue("CACHETTE_BENCH_M");
+    if (qEnvironmentVariableIsSet("CACHETTE_BENCH_EFC"))
+        options.graphEfConstruction = qEnvironmentVariableIntValue("CACHETTE_BENCH_EFC");
+    if (qEnvironmentVariableIsSet("CACHETTE_BENCH_EF"))
+        options.graphEfSearch = qEnvironmentVariableIntValue("CACHETTE_BENCH_EF");
+    if (qEnvironmentVariableIsSet("CACHETTE_BENCH_EF_SCALE"))
+        options.graphEfScale = qEnvironmentVariable("CACHETTE_BENCH_EF_SCALE").toDouble();
+    if (qEnvironmentVariableIntValue("CACHETTE_BENCH_FLAT"))
+        options.graphThreshold = 1 << 30;
+    std::fprintf(stderr, "index: M %d, ef_construction %d, ef %d, ef scale %.2f%s\n", options.graphM,
+                 options.graphEfConstruction, options.graphEfSearch, options.graphEfScale,
+                 options.graphThreshold > 1 << 29 ? ", flat" : "");
+    return options;
 }
 
 double percentile(std::vector<double> values, double p)
@@ -296,15 +331,13 @@ void speed(int entries)
     for (int i = 0; i < entries; ++i)
         prompts.push_back(maker.make());
     const qint64 rssBefore = rssKiB();
-    // CACHETTE_BENCH_EF=n sets the HNSW search width; CACHETTE_BENCH_FLAT=1 scans every bucket
-    // flat (exact): comparing hits against it measures the graph's recall.
-    IndexOptions options;
-    if (qEnvironmentVariableIsSet("CACHETTE_BENCH_EF"))
-        options.graphEfSearch = qEnvironmentVariableIntValue("CACHETTE_BENCH_EF");
-    if (qEnvironmentVariableIntValue("CACHETTE_BENCH_FLAT"))
-        options.graphThreshold = 1 << 30;
+    // CACHETTE_BENCH_FLAT=1 scans every bucket flat (exact): comparing hits against it measures
+    // the graph's recall. The other CACHETTE_BENCH_* variables set the graph's options.
+    const IndexOptions options = benchIndexOptions();
+    const double cpuStart = processCpuSeconds();
     SemanticCache cache(std::make_unique<LocalEmbedder>(), nullptr, options);
     const BuildTimes build = buildByLoading(cache, prompts);
+    const double buildCpu = processCpuSeconds() - cpuStart - build.embedCpu;
     const qint64 rssAfter = rssKiB();
 
     // Half near-repeats of cached prompts (hits), half new prompts (misses).
@@ -323,12 +356,72 @@ void speed(int entries)
         embedTimes.push_back(double(d.embedMicros));
         hits += d.isHit();
     }
+    std::fprintf(stderr, "index build, CPU of all threads: %.1f s\n", buildCpu);
     std::printf("| %d | %.0f / %.0f | %.0f / %.0f | %.0f | %.1f + %.1f | %.0f MiB | %.0f MiB | %.1f %% |\n",
                 entries, percentile(cpuTimes, 0.5), percentile(times, 0.5), percentile(cpuTimes, 0.99),
                 percentile(times, 0.99), percentile(embedTimes, 0.5), build.embedCpu, build.indexWall,
                 (rssAfter - rssBefore) / 1024.0, cache.indexMemoryBytes() / 1048576.0,
                 100.0 * hits / queries);
     std::fflush(stdout);
+}
+
+// --- recall ----------------------------------------------------------------------------------
+
+// The graph's recall@1 on near-repeats, against an exact scan of the same int8 vectors, for each
+// search width, on one build. search() with k = ef searches with width ef (hnswlib's search takes
+// max(ef, k)) whatever the options' ef, so the ef floor and growth are turned off here.
+void recall(int entries, const QList<int> &efs)
+{
+    LocalEmbedder embedder;
+    PromptMaker maker(11);
+    std::vector<QString> prompts;
+    std::vector<IndexItem> items;
+    for (int i = 0; i < entries; ++i) {
+        prompts.push_back(maker.make());
+        items.push_back({quint32(i), 1, embedder.embedOne(prompts.back())});
+    }
+    IndexOptions options = benchIndexOptions();
+    options.graphEfSearch = 1;
+    options.graphEfScale = 0;
+    IndexOptions flatOnly;
+    flatOnly.graphThreshold = 1 << 30;
+    const qint64 rssBefore = rssKiB();
+    const double cpuStart = processCpuSeconds();
+    QElapsedTimer wall;
+    wall.start();
+    VectorIndex graph(embedder.dimension(), options);
+    graph.insertMany(items);
+    const double buildWall = wall.nsecsElapsed() / 1e9, buildCpu = processCpuSeconds() - cpuStart;
+    const qint64 rssGraph = rssKiB() - rssBefore;
+    VectorIndex flat(embedder.dimension(), flatOnly);
+    flat.insertMany(items);
+    items.clear();
+    items.shrink_to_fit();
+
+    const int queries = 1000;
+    std::vector<Vector> queryVectors;
+    std::vector<float> best;
+    for (int q = 0; q < queries; ++q) {
+        queryVectors.push_back(embedder.embedOne(maker.perturb(prompts[size_t((q * 7919) % entries)])));
+        best.push_back(flat.search(1, queryVectors.back().data(), 1).at(0).similarity);
+    }
+    std::printf("| M %d, ef_construction %d, %d entries: build %.1f s wall, %.1f s CPU, RSS %.0f B/entry, "
+                "estimate %.0f B/entry |\n", options.graphM, options.graphEfConstruction, entries, buildWall,
+                buildCpu, rssGraph * 1024.0 / entries, double(graph.memoryBytes()) / entries);
+    std::printf("| ef | recall@1 | search p50 / p99, CPU (µs) |\n|---|---|---|\n");
+    for (int ef : efs) {
+        std::vector<double> cpuTimes;
+        int found = 0;
+        for (int q = 0; q < queries; ++q) {
+            const double cpu = threadCpuMicros();
+            const std::vector<Neighbor> result = graph.search(1, queryVectors[size_t(q)].data(), ef);
+            cpuTimes.push_back(threadCpuMicros() - cpu);
+            found += !result.empty() && result.front().similarity >= best[size_t(q)] - 1e-6f;
+        }
+        std::printf("| %d | %.1f %% | %.0f / %.0f |\n", ef, 100.0 * found / queries, percentile(cpuTimes, 0.5),
+                    percentile(cpuTimes, 0.99));
+        std::fflush(stdout);
+    }
 }
 
 } // namespace
@@ -351,8 +444,14 @@ int main(int argc, char **argv)
         const QStringList sizes = args.size() > 1 ? args.mid(1) : QStringList{"10000", "100000"};
         for (const QString &size : sizes)
             speed(size.toInt());
+    } else if (mode == u"recall") {
+        QList<int> efs;
+        for (const QString &ef : args.mid(2))
+            efs.append(ef.toInt());
+        recall(args.value(1, QStringLiteral("100000")).toInt(), efs.isEmpty() ? QList<int>{32, 64, 128, 256} : efs);
     } else {
-        std::fprintf(stderr, "usage: bench_semantic quality [mock_data.json] | crossover | speed [sizes...]\n");
+        std::fprintf(stderr, "usage: bench_semantic quality [mock_data.json] | crossover | speed [sizes...] "
+                             "| recall N [ef...]\n");
         return 2;
     }
     return 0;
