@@ -1,5 +1,8 @@
 #include "settingsview.h"
 
+#include "formlabels.h"
+#include "reembednotes.h"
+
 #include "common/proxystate.h"
 #include "engine/enginehost.h"
 #include "pricing/openrouterprices.h"
@@ -15,7 +18,6 @@
 #include <QLineEdit>
 #include <QNetworkAccessManager>
 #include <QLocale>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
@@ -25,7 +27,6 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <functional>
 
@@ -90,23 +91,6 @@ enum PriceColumn { ModelColumn, InputColumn, OutputColumn, CachedColumn, PriceCo
 QString priceText(double value)
 {
     return QString::number(value, 'g', 15);
-}
-
-constexpr int kRebuildDoneShownMs = 10000;
-
-QString promptCount(qint64 n)   // "1 cached prompt", "5,000 cached prompts"
-{
-    return QStringLiteral("%1 cached %2")
-        .arg(QLocale().toString(n), n == 1 ? QStringLiteral("prompt") : QStringLiteral("prompts"));
-}
-
-// An engine message inside a sentence of ours: no full stop of its own.
-QString clause(QString text)
-{
-    text = text.trimmed();
-    while (text.endsWith(QLatin1Char('.')))
-        text.chop(1);
-    return text;
 }
 
 } // namespace
@@ -308,7 +292,7 @@ QWidget *SettingsView::buildEmbeddingsGroup()
     m_embeddingsError = makeErrorLabel(QStringLiteral("embeddingsError"));
     // The re-embedding notes belong to this row: hidden, they take no room.
     QWidget *model = fieldWithNotes(m_embeddingsModel, m_embeddingsError);
-    model->layout()->addWidget(buildRebuildNotes());
+    model->layout()->addWidget(new ReembedNotes(m_host, model));   // parented: hides itself
     addRow(form, QStringLiteral("Model"), model);
 
     connect(m_embedder, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -319,143 +303,6 @@ QWidget *SettingsView::buildEmbeddingsGroup()
     connect(m_embeddingsUrl, &QLineEdit::textChanged, this, &SettingsView::onEdited);
     connect(m_embeddingsModel, &QLineEdit::textChanged, this, &SettingsView::onEdited);
     return group;
-}
-
-QWidget *SettingsView::buildRebuildNotes()
-{
-    m_rebuildBar = new QProgressBar;
-    m_rebuildBar->setObjectName(QStringLiteral("rebuildProgress"));
-    m_rebuildBar->setTextVisible(false);   // the line below says it in words
-    m_rebuildBar->setMaximumHeight(fontMetrics().height() / 2 + 4);
-    m_rebuildStatus = new QLabel;
-    m_rebuildStatus->setObjectName(QStringLiteral("rebuildStatus"));
-    m_rebuildStatus->setWordWrap(true);
-    m_rebuildStatus->setTextFormat(Qt::PlainText);
-    m_rebuildError = makeErrorLabel(QStringLiteral("rebuildError"));
-    m_retryRebuild = new QPushButton(QStringLiteral("Try again"));
-    m_retryRebuild->setObjectName(QStringLiteral("retryRebuild"));
-    m_retryRebuild->setToolTip(QStringLiteral("Embed the cached prompts again, for example once "
-                                              "the embeddings endpoint is running"));
-    connect(m_retryRebuild, &QPushButton::clicked, m_host, &EngineHost::retryRebuild);
-    m_embedderError = makeErrorLabel(QStringLiteral("embedderError"));
-    m_rebuildDoneTimer = new QTimer(this);
-    m_rebuildDoneTimer->setSingleShot(true);
-    m_rebuildDoneTimer->setInterval(kRebuildDoneShownMs);
-    connect(m_rebuildDoneTimer, &QTimer::timeout, this, [this] {
-        m_rebuildStatus->hide();
-        fitRebuildNotes();
-    });
-
-    auto *box = new QWidget;
-    m_rebuildNotes = box;
-    auto *layout = new QVBoxLayout(box);
-    layout->setContentsMargins(0, 4, 0, 0);
-    layout->setSpacing(4);
-    layout->addWidget(m_rebuildBar);
-    layout->addWidget(m_rebuildStatus);
-    layout->addWidget(m_rebuildError);
-    layout->addWidget(m_retryRebuild, 0, Qt::AlignLeft);
-    layout->addWidget(m_embedderError);
-
-    connect(m_host, &EngineHost::rebuildChanged, this, &SettingsView::showRebuild);
-    connect(m_host, &EngineHost::activeEmbedderChanged, this, &SettingsView::showRebuild);
-    connect(m_host, &EngineHost::embedderErrorChanged, this, &SettingsView::showEmbedderError);
-    showRebuild();
-    showEmbedderError();
-    return box;
-}
-
-void SettingsView::showRebuild()
-{
-    const RebuildStatus status = m_host->rebuildStatus();
-    const QString active = m_host->activeEmbedder();
-    const bool running = status.isRunning();
-    m_rebuildBar->setVisible(running);
-    if (running) {
-        // Busy until the engine has counted the prompts.
-        m_rebuildBar->setRange(0, int(qBound(qint64(0), status.total, qint64(INT_MAX))));
-        m_rebuildBar->setValue(int(qMin<qint64>(status.done, m_rebuildBar->maximum())));
-    }
-    m_rebuildDoneTimer->stop();
-    QString line;
-    if (running)
-        line = rebuildRunningText(status, active);
-    else if (status.phase == RebuildStatus::Phase::Succeeded)
-        line = rebuildDoneText(status);
-    m_rebuildStatus->setText(line);
-    m_rebuildStatus->setVisible(!line.isEmpty());
-    if (status.phase == RebuildStatus::Phase::Succeeded)
-        m_rebuildDoneTimer->start();
-    const bool failed = status.phase == RebuildStatus::Phase::Failed;
-    showFieldError(m_rebuildError, failed ? rebuildFailedText(status, active) : QString());
-    m_retryRebuild->setVisible(failed);
-    fitRebuildNotes();
-}
-
-// With nothing to say, the notes take no room under the Model field.
-void SettingsView::fitRebuildNotes()
-{
-    const bool any = !m_rebuildBar->isHidden() || !m_rebuildStatus->isHidden()
-                     || !m_rebuildError->isHidden() || !m_embedderError->isHidden();
-    m_rebuildNotes->setVisible(any);
-}
-
-QString SettingsView::rebuildRunningText(const RebuildStatus &status, const QString &active)
-{
-    // The same embedder: prompts stored while it could not be reached, or from before vectors
-    // were kept; each is matched as soon as it has its vector.
-    const bool catchingUp = status.embedder == active;
-    QString progress;   // nothing until the engine has counted the prompts
-    if (status.total >= 0)
-        progress = QStringLiteral(": %1 of %2").arg(QLocale().toString(status.done),
-                                                    QLocale().toString(status.total));
-    if (catchingUp)
-        return QStringLiteral("Embedding cached prompts that have no vector yet with %1%2 — "
-                              "exact hits are served meanwhile, and each prompt is matched by "
-                              "similarity as soon as it is embedded.")
-            .arg(status.embedder, progress);
-    return QStringLiteral("Re-embedding cached prompts for %1%2 — exact hits are served "
-                          "meanwhile; similarity matching keeps using %3 until this finishes.")
-        .arg(status.embedder, progress, active);
-}
-
-QString SettingsView::rebuildDoneText(const RebuildStatus &status)
-{
-    if (status.done <= 0)
-        return QStringLiteral("Similarity matching uses %1 now; no cached prompt needed "
-                              "embedding.").arg(status.embedder);
-    const QString which = status.done == 1 ? QStringLiteral("The one cached prompt is")
-                                           : QStringLiteral("All %1 are").arg(promptCount(status.done));
-    return QStringLiteral("%1 embedded with %2; similarity matching uses it now.")
-        .arg(which, status.embedder);
-}
-
-QString SettingsView::rebuildFailedText(const RebuildStatus &status, const QString &active)
-{
-    const QString why = QStringLiteral("could not embed the cached prompts with %1: %2.")
-                            .arg(status.embedder, clause(status.error));
-    if (status.embedder == active)
-        return why + QStringLiteral(" Exact hits are served as before; prompts without a vector "
-                                    "are not matched by similarity until they are embedded: "
-                                    "use Try again once the endpoint can be reached, or "
-                                    "Cachette tries again at its next start.");
-    return why + QStringLiteral(" Similarity matching keeps using %1, and exact hits are served "
-                                "as before. The choice is saved: use Try again once %2 can be "
-                                "reached, or Cachette tries again at its next start.")
-                     .arg(active, status.embedder);
-}
-
-void SettingsView::showEmbedderError()
-{
-    const QString error = m_host->embedderError();
-    QString text;
-    if (!error.isEmpty())
-        text = QStringLiteral("Could not embed the last new answer with %1: %2. Exact hits are "
-                              "still served; answers cached while it fails are matched by "
-                              "similarity once Cachette embeds them at its next start.")
-                   .arg(m_host->activeEmbedder(), clause(error));
-    showFieldError(m_embedderError, text);
-    fitRebuildNotes();
 }
 
 QWidget *SettingsView::buildPricesGroup()
@@ -747,28 +594,6 @@ void SettingsView::addRow(QFormLayout *form, const QString &label, QWidget *fiel
     form->addRow(name, field);
 }
 
-QLabel *SettingsView::makeErrorLabel(const QString &objectName)
-{
-    auto *label = new QLabel;
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::PlainText);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, stateColor(Engine::State::Error));
-    label->setPalette(palette);
-    label->hide();
-    return label;
-}
-
-QLabel *SettingsView::makeHintLabel(const QString &text)
-{
-    auto *label = new QLabel(text);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::PlainText);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
-
 void SettingsView::setCommandLineOverrides(const QStringList &flags)
 {
     if (flags.isEmpty()) {
@@ -874,12 +699,6 @@ bool SettingsView::readForm(AppSettings *settings)
     settings->isolateByApiKey = m_isolate->isChecked();
     settings->allowedOrigins = origins;
     return ok;
-}
-
-void SettingsView::showFieldError(QLabel *label, const QString &error)
-{
-    label->setText(asSentence(error));
-    label->setVisible(!error.isEmpty());
 }
 
 void SettingsView::showFormError(const QString &error)

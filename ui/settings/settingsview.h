@@ -10,7 +10,6 @@ class QComboBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
-class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
@@ -23,7 +22,6 @@ class OpenRouterPriceUpdate;
 namespace cachette::ui {
 
 class EngineHost;
-struct RebuildStatus;
 
 // The Settings page: every field says what is wrong with it, in words, right under it.
 // Apply saves the settings and hands them to the engine at once (a new port restarts the
@@ -57,11 +55,8 @@ private:
     QWidget *buildAccessGroup();
     QWidget *buildPricesGroup();
     QWidget *buildEmbeddingsGroup();
-    QWidget *buildRebuildNotes();   // re-embedding progress and embedder errors
     QWidget *buildButtonBar();
     void addRow(QFormLayout *form, const QString &label, QWidget *field);
-    QLabel *makeErrorLabel(const QString &objectName);
-    QLabel *makeHintLabel(const QString &text);
 
     void load(const AppSettings &settings);
     bool readForm(AppSettings *settings);   // validates every field, shows what is wrong
@@ -75,14 +70,7 @@ private:
     bool readEmbeddings(QUrl *url, QString *model);
     void loadEmbeddings(const QUrl &url, const QString &model);
     // The engine's re-embedding and the embedder in use, as EngineHost last reported them.
-    void showRebuild();
-    void showEmbedderError();
-    void fitRebuildNotes();
-    static QString rebuildRunningText(const RebuildStatus &status, const QString &active);
-    static QString rebuildDoneText(const RebuildStatus &status);
-    static QString rebuildFailedText(const RebuildStatus &status, const QString &active);
     SemanticPrefs savedSemantic() const;
-    void showFieldError(QLabel *label, const QString &error);
     void showFormError(const QString &error);
     void showApplied();
     void onEdited();
@@ -118,13 +106,6 @@ private:
     QLineEdit *m_embeddingsUrl;
     QLineEdit *m_embeddingsModel;
     QLabel *m_embeddingsError;
-    QWidget *m_rebuildNotes;
-    QProgressBar *m_rebuildBar;
-    QLabel *m_rebuildStatus;
-    QLabel *m_rebuildError;
-    QPushButton *m_retryRebuild;
-    QLabel *m_embedderError;
-    QTimer *m_rebuildDoneTimer;   // the "all embedded" line goes after a while
     QLabel *m_formError;
     QLabel *m_appliedNote;
     QPushButton *m_revert;
