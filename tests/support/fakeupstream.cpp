@@ -5,7 +5,6 @@
 #include <QJsonDocument>
 #include <QTimer>
 
-
 namespace cachette::test {
 
 using http::HeaderList;
