@@ -356,6 +356,8 @@ void ProxyService::log(const CachedRequest &request, const QString &outcome, int
     record.streamed = request.streams();
     record.similarity = request.similarity;
     record.semanticGuard = request.semanticGuard;
+    if (outcome == u"semantic-hit")   // shown beside the cached prompt it was answered from
+        record.askedPrompt = cache::displayPrompt(request.endpoint, request.canonical.body);
     // Relayed requests (no key) are not priced: Cachette reads no usage from their answers.
     if (m_prices && !request.key.isEmpty()) {
         // A call that stored its answer logs right after storeAnswer(): the entry, still

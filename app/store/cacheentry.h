@@ -89,6 +89,7 @@ struct RequestLogRecord
     // entryKey is the matched entry.
     double similarity = -1;
     QString semanticGuard;
+    QString askedPrompt;   // semantic hits (schema version 5): the prompt that was asked
 };
 
 // Answered from the cache, exactly or by similarity: spends nothing, saves the answer's cost.

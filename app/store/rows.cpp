@@ -18,6 +18,7 @@ enum LogColumn {
     LId, LTs, LEndpoint, LModel, LOutcome, LPromptTokens, LCompletionTokens, LCachedTokens,
     LUsageKnown, LLatencyUs, LUpstreamLatencyUs, LStatus, LEntryKey, LNamespace, LStreamed,
     LUsageEstimated, LCostUsd, LSavedUsd, LSavedMs, LPriceKnown, LSimilarity, LSemanticGuard,
+    LAskedPrompt,
 };
 
 // NULL for "unknown", so SUM() over money columns adds only what is known.
@@ -136,7 +137,7 @@ QString logColumns()
         "id, ts, endpoint, model, outcome, prompt_tokens, completion_tokens, cached_tokens, "
         "usage_known, latency_us, upstream_latency_us, status, entry_key, namespace, streamed, "
         "usage_estimated, cost_usd, saved_usd, saved_ms, price_known, similarity, "
-        "semantic_guard");
+        "semantic_guard, asked_prompt");
 }
 
 RequestLogRecord logRecordFromRow(const QSqlQuery &q)
@@ -164,6 +165,7 @@ RequestLogRecord logRecordFromRow(const QSqlQuery &q)
     r.priceKnown = q.value(LPriceKnown).toBool();
     r.similarity = q.isNull(LSimilarity) ? -1.0 : q.value(LSimilarity).toDouble();
     r.semanticGuard = q.value(LSemanticGuard).toString();
+    r.askedPrompt = q.value(LAskedPrompt).toString();
     return r;
 }
 
@@ -173,10 +175,12 @@ QString insertLogSql()
         "INSERT INTO request_log (ts, endpoint, model, outcome, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, latency_us, upstream_latency_us, status, "
         "entry_key, namespace, streamed, usage_estimated, cost_usd, saved_usd, saved_ms, "
-        "price_known, similarity, semantic_guard) VALUES (:ts, :endpoint, :model, :outcome, "
+        "price_known, similarity, semantic_guard, asked_prompt) VALUES (:ts, :endpoint, :model, "
+        ":outcome, "
         ":prompt_tokens, :completion_tokens, :cached_tokens, :usage_known, :latency_us, "
         ":upstream_latency_us, :status, :entry_key, :namespace, :streamed, :usage_estimated, "
-        ":cost_usd, :saved_usd, :saved_ms, :price_known, :similarity, :semantic_guard)");
+        ":cost_usd, :saved_usd, :saved_ms, :price_known, :similarity, :semantic_guard, "
+        ":asked_prompt)");
 }
 
 void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
@@ -206,6 +210,7 @@ void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
                                                    ? QVariant(QMetaType::fromType<double>())
                                                    : QVariant(r.similarity));
     q.bindValue(QStringLiteral(":semantic_guard"), notNull(r.semanticGuard));
+    q.bindValue(QStringLiteral(":asked_prompt"), notNull(r.askedPrompt));
 }
 
 } // namespace cachette::store::rows

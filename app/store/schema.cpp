@@ -91,6 +91,7 @@ constexpr Migration kMigrations[] = {
     { 2, "full-text search over prompts and answers", createVersion2Search },
     { 3, "cost and savings columns in the request log", createVersion3Costs },
     { 4, "embeddings for the semantic cache", createVersion4Embeddings },
+    { 5, "the prompt of a semantic hit in the request log", createVersion5AskedPrompt },
 };
 
 constexpr bool isConsecutive()

@@ -22,5 +22,6 @@ bool migrate(const QSqlDatabase &db, QString *error, int targetVersion = current
 bool createVersion2Search(const QSqlDatabase &db, QString *error);
 bool createVersion3Costs(const QSqlDatabase &db, QString *error);
 bool createVersion4Embeddings(const QSqlDatabase &db, QString *error);
+bool createVersion5AskedPrompt(const QSqlDatabase &db, QString *error);
 
 } // namespace cachette::store::schema

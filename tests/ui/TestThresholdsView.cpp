@@ -201,7 +201,8 @@ private Q_SLOTS:
         view.tabs()->setCurrentIndex(ThresholdsView::HitsTab);
         auto *table = view.hits()->table();
         QCOMPARE(table->rowCount(), 1);
-        QCOMPARE(table->item(0, 3)->text(), QStringLiteral("What is the capital of France?"));
+        QCOMPARE(table->item(0, 3)->text(), QStringLiteral("what's the capital city of france"));
+        QCOMPARE(table->item(0, 4)->text(), QStringLiteral("What is the capital of France?"));
         const double similarity = lastSimilarity();
 
         QSignalSpy removed(m_host.get(), &EngineHost::entriesRemoved);

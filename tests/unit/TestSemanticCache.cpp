@@ -398,7 +398,7 @@ void TestSemanticCache::entryDeletionRemovesVectors()
     QTemporaryDir dir;
     cachette::store::Store store;
     QVERIFY(store.open(dir.path()));
-    QCOMPARE(store.schemaVersion(), 4);
+    QVERIFY(store.schemaVersion() >= 4);   // the trigger came with version 4
     EmbeddingStore embeddings;
     QVERIFY(embeddings.open(store.databasePath()));
     store.put(entryFor("a", chat(QStringLiteral("alpha"))));

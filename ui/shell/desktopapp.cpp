@@ -49,7 +49,8 @@ QStringList overridingFlags(const CommandLine &cli)
 {
     QStringList flags;
     for (const char *name : {"listen", "upstream", "size-cap", "default-ttl",
-                             "isolate-by-api-key", "allow-origin"}) {
+                             "isolate-by-api-key", "allow-origin", "similarity-threshold",
+                             "embeddings-url", "embeddings-model"}) {
         if (cli.given.contains(QString::fromLatin1(name)))
             flags.append(QString::fromLatin1(name));
     }

@@ -19,6 +19,10 @@ namespace cachette::ui {
 
 namespace {
 
+// Columns of the recent semantic hits table.
+constexpr int kAskedColumn = 3;
+constexpr int kServedColumn = 4;
+
 QTableWidget *makeTable(const QStringList &headers, const QString &name)
 {
     auto *table = new QTableWidget(0, int(headers.size()));
@@ -184,8 +188,12 @@ SemanticHitsPanel::SemanticHitsPanel(EngineHost *host, store::EntryCatalog *cata
     , m_host(host)
     , m_catalog(catalog)
 {
+    // The two prompts side by side: what was asked, and the cached one whose answer it got.
     m_table = makeTable({QStringLiteral("Time"), QStringLiteral("Model"), QStringLiteral("Similarity"),
-                         QStringLiteral("Served the answer to")}, QStringLiteral("semanticHitsTable"));
+                         QStringLiteral("Asked"), QStringLiteral("Served the answer to")},
+                        QStringLiteral("semanticHitsTable"));
+    m_table->horizontalHeader()->setSectionResizeMode(kAskedColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(kServedColumn, QHeaderView::Stretch);
     m_table->setItemDelegateForColumn(2, new SimilarityDelegate(m_table));
     m_wrong = new QPushButton(QStringLiteral("Wrong hit…"));
     m_wrong->setObjectName(QStringLiteral("wrongHit"));
@@ -250,7 +258,15 @@ void SemanticHitsPanel::reload()
         m_table->setItem(row, 0, new QTableWidgetItem(timeText(r.timestamp)));
         m_table->setItem(row, 1, new QTableWidgetItem(r.model));
         m_table->setItem(row, 2, similarity);
-        m_table->setItem(row, 3, promptItem);
+        // Hits logged before the asked prompt was recorded (schema version 5) have none.
+        auto *asked = new QTableWidgetItem(r.askedPrompt.isEmpty() ? QStringLiteral("(not recorded)")
+                                                                   : r.askedPrompt);
+        if (r.askedPrompt.isEmpty())
+            asked->setForeground(palette().color(QPalette::PlaceholderText));
+        asked->setToolTip(r.askedPrompt);   // the full text, when the column cuts it
+        promptItem->setToolTip(prompt);
+        m_table->setItem(row, kAskedColumn, asked);
+        m_table->setItem(row, kServedColumn, promptItem);
     }
     m_table->horizontalHeader()->resizeSection(2, 180);
 }
@@ -263,7 +279,7 @@ void SemanticHitsPanel::markWrongHit()
     const store::RequestLogRecord record = m_rows.value(selected.first()->row());
     if (!record.entryKey.isEmpty())
         m_host->removeEntries({record.entryKey});
-    m_table->item(selected.first()->row(), 3)->setText(QStringLiteral("(entry deleted)"));
+    m_table->item(selected.first()->row(), kServedColumn)->setText(QStringLiteral("(entry deleted)"));
     showSuggestion(record.model, record.similarity);
 }
 
