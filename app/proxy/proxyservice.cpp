@@ -226,7 +226,7 @@ void ProxyService::lookupSemantic(http::HttpExchange *exchange, const CachedRequ
             CachedRequest looked = request;   // the log records what the lookup saw
             if (!decision.candidates.empty())
                 looked.similarity = decision.bestSimilarity();
-            looked.semanticGuard = semantic::guardName(decision.guard);
+            looked.semanticGuard = decision.refusal;   // "antonym: create ≠ delete"
             if (decision.isHit() && serveSemanticHit(alive, looked, decision))
                 return;
             answerMiss(alive, looked);

@@ -113,6 +113,18 @@ QString guardName(Guard guard)
         return QStringLiteral("negation");
     case Guard::Literals:
         return QStringLiteral("literals");
+    case Guard::Entity:
+        return QStringLiteral("entity");
+    case Guard::Antonym:
+        return QStringLiteral("antonym");
+    case Guard::Order:
+        return QStringLiteral("order");
+    case Guard::Unmatched:
+        return QStringLiteral("unmatched");
+    case Guard::Synonym:
+        return QStringLiteral("synonym");
+    case Guard::Learned:
+        return QStringLiteral("learned");
     case Guard::None:
         break;
     }
@@ -123,12 +135,9 @@ GuardFacts GuardFacts::of(const QString &text)
 {
     GuardFacts facts;
     facts.numbers = numbersOf(text);
-    for (const std::string &word : normalizeWords(text)) {
-        if (isNegation(word)) {
-            facts.negated = true;
-            break;
-        }
-    }
+    for (const std::string &word : normalizeWords(text))
+        facts.negations += isNegation(word) ? 1 : 0;
+    facts.negated = facts.negations > 0;
     facts.literals = literalsOf(text);
     return facts;
 }
@@ -137,7 +146,7 @@ Guard firstDifference(const GuardFacts &a, const GuardFacts &b, const GuardOptio
 {
     if (options.numbers && a.numbers != b.numbers)
         return Guard::Numbers;
-    if (options.negation && a.negated != b.negated)
+    if (options.negation && a.negations != b.negations)
         return Guard::Negation;
     if (options.literals && a.literals != b.literals)
         return Guard::Literals;

@@ -14,9 +14,16 @@ enum class Guard {
     Numbers,     // the numbers (digit sequences, number words) differ
     Negation,    // one prompt negates and the other does not
     Literals,    // code or quoted literals differ: `spans`, ```fenced code```, "strings"
+    // The match verifier's refusals (matchverifier.h):
+    Entity,      // a name, identifier, file name, path, URL or flag differs
+    Antonym,     // a word stands against its opposite: create / delete
+    Order,       // the words around from/to, than, vs, before/after are swapped
+    Unmatched,   // a word of one prompt is not in the other: "best book in java" / "best book"
+    Synonym,     // strict mode: a verb replaced by a synonym (remove / delete)
+    Learned,     // a rule taught by a wrong hit
 };
 
-QString guardName(Guard guard);   // "numbers", "negation", "literals", "" for None
+QString guardName(Guard guard);   // "numbers", "negation", "antonym", ... ; "" for None
 
 struct GuardOptions
 {
@@ -33,6 +40,7 @@ struct GuardFacts
 {
     QStringList numbers;     // "2", "10", "0" from "v2.10.0"; "three" → "3"; "1,000" → "1000"
     bool negated = false;    // not, no, never, n't, without, except, none, nothing, ...
+    int negations = 0;       // how many: "can grow without" is not "can't grow without"
     QStringList literals;    // contents of code spans, fenced blocks and quoted strings
 
     static GuardFacts of(const QString &text);

@@ -107,6 +107,29 @@ QString takeConversationText(QJsonObject &body, CompareScope scope)
     return text;
 }
 
+// The last turn hands a tool's output back (OpenAI "tool"/"function" messages, Anthropic
+// tool_result blocks): that text is program output, not a paraphrase of anything, and two
+// outputs that read alike can mean the opposite ("3 tests failed" / "3 tests passed").
+bool endsWithToolResult(const QJsonObject &body)
+{
+    const QJsonArray messages = body.value(QLatin1String("messages")).toArray();
+    if (messages.isEmpty())
+        return false;
+    const QJsonObject last = messages.last().toObject();
+    const QString role = last.value(QLatin1String("role")).toString();
+    if (role == u"tool" || role == u"function")
+        return true;
+    // An Anthropic user turn with tool results and no words of the user's own.
+    bool toolResult = false;
+    for (const QJsonValue &part : last.value(QLatin1String("content")).toArray()) {
+        const QString type = part.toObject().value(QLatin1String("type")).toString();
+        if (type == u"text")
+            return false;
+        toolResult = toolResult || type == u"tool_result";
+    }
+    return toolResult;
+}
+
 QString takePrompt(QJsonObject &body)
 {
     QJsonValue prompt = body.value(QLatin1String("prompt"));
@@ -146,6 +169,11 @@ PromptKey promptKey(const QString &cacheNamespace, const QString &endpoint,
     switch (kind) {
     case Kind::Chat:
     case Kind::AnthropicMessages:
+        if (endsWithToolResult(body)) {
+            key.reason = QStringLiteral("the last turn is a tool result: program output is only "
+                                        "matched exactly, never by similarity");
+            return key;
+        }
         key.text = takeConversationText(context, scope);
         break;
     case Kind::Completions:

@@ -1,6 +1,7 @@
 #include "semanticcache.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QThread>
 
 #include <algorithm>
@@ -17,6 +18,14 @@ constexpr int kMaxUnindexed = 1024;
 QString modelOf(const QJsonObject &body)
 {
     return body.value(QLatin1String("model")).toString();
+}
+
+// Tools offered (OpenAI "tools" or legacy "functions", Anthropic "tools"): the answer may be a
+// tool call that an agent executes.
+bool offersTools(const QJsonObject &body)
+{
+    return !body.value(QLatin1String("tools")).toArray().isEmpty()
+        || !body.value(QLatin1String("functions")).toArray().isEmpty();
 }
 
 } // namespace
@@ -93,6 +102,14 @@ void SemanticCache::resetIndex()
     m_recentVectors.clear();
 }
 
+void SemanticCache::setSettings(const SemanticSettings &settings)
+{
+    // Entries' facts depend on the lexicon alone, so they stay valid when the rules change.
+    if (settings.refusalRules != m_settings.refusalRules)
+        m_verifier = MatchVerifier({}, settings.refusalRules);
+    m_settings = settings;
+}
+
 void SemanticCache::setEmbedder(std::unique_ptr<Embedder> embedder)
 {
     if (m_loading && m_loading->thread) {
@@ -133,6 +150,8 @@ SemanticCache::Prepared SemanticCache::prepare(const QString &cacheNamespace,
         return p;
     }
     p.proceed = true;
+    p.strict = m_settings.isStrictFor(d.model, offersTools(body));
+    d.strict = p.strict;
     return p;
 }
 
@@ -254,39 +273,44 @@ std::vector<Neighbor> SemanticCache::nearest(quint64 context, const Vector &quer
     return found;
 }
 
-// Candidates above the threshold, most similar first; the first no guard refuses is the hit.
-// The query's guard facts are worked out only when some candidate is above the threshold.
+// Candidates above the threshold, most similar first; the first the verifier accepts is the
+// hit. The query's facts are worked out only when some candidate is above the threshold.
 void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText,
                                     const std::vector<quint32> &ids) const
 {
-    std::optional<GuardFacts> queryFacts;
+    std::optional<PromptFacts> queryFacts;
+    const VerifierOptions options{decision.strict, m_settings.guards};
     for (size_t i = 0; i < decision.candidates.size(); ++i) {
         Candidate &candidate = decision.candidates[i];
         if (!candidate.aboveThreshold)
             break;
         if (!queryFacts)
-            queryFacts = GuardFacts::of(queryText);
-        candidate.refusedBy = firstDifference(*queryFacts, guardFactsOf(ids[i]), m_settings.guards);
-        if (candidate.refusedBy == Guard::None) {
+            queryFacts = m_verifier.factsOf(queryText);
+        const Verdict verdict = m_verifier.verify(*queryFacts, factsOf(ids[i]), options);
+        candidate.refusedBy = verdict.refusal;
+        candidate.refusal = verdict.detail;
+        if (verdict.accepted()) {
             decision.outcome = Decision::Outcome::Hit;
             decision.match = Match{candidate.entryKey, candidate.similarity, candidate.prompt};
             return;
         }
-        if (decision.guard == Guard::None)
+        if (decision.guard == Guard::None) {
             decision.guard = candidate.refusedBy;
+            decision.refusal = candidate.refusal;
+        }
     }
     if (decision.guard != Guard::None) {
         decision.outcome = Decision::Outcome::Refused;
-        decision.reason = QStringLiteral("the %1 guard refused").arg(guardName(decision.guard));
+        decision.reason = QStringLiteral("refused (%1)").arg(decision.refusal);
     }
 }
 
-const GuardFacts &SemanticCache::guardFactsOf(quint32 id) const
+const PromptFacts &SemanticCache::factsOf(quint32 id) const
 {
     const Entry &entry = m_entries[id];
-    if (!entry.guardFacts)
-        entry.guardFacts = std::make_unique<GuardFacts>(GuardFacts::of(entry.text));
-    return *entry.guardFacts;
+    if (!entry.facts)
+        entry.facts = std::make_unique<PromptFacts>(m_verifier.factsOf(entry.text));
+    return *entry.facts;
 }
 
 // --- add / remove --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include "embedder.h"
 #include "guards.h"
+#include "matchverifier.h"
 #include "semanticsettings.h"
 #include "vectorindex.h"
 #include "vectorrecord.h"
@@ -39,6 +40,7 @@ struct Candidate
     QString prompt;
     bool aboveThreshold = false;
     Guard refusedBy = Guard::None;   // set when above the threshold but vetoed
+    QString refusal;                 // the verifier's reason: "antonym: create ≠ delete"
 };
 
 // Everything a lookup decided and why, for the request log and the Thresholds tuner.
@@ -57,6 +59,8 @@ struct Decision
     QString model;
     float threshold = 0;
     Guard guard = Guard::None;         // the guard that refused the most similar candidate above
+    QString refusal;                   // its reason, as the log and the tuner show it
+    bool strict = false;               // the verifier was strict (tools, or set so)
     std::vector<Candidate> candidates; // nearest first
     QString reason;
     qint64 embedMicros = 0;
@@ -104,7 +108,7 @@ public:
     Embedder *embedder() const { return m_embedder.get(); }
     QString embedderId() const { return m_embedder->id(); }
 
-    void setSettings(const SemanticSettings &settings) { m_settings = settings; }
+    void setSettings(const SemanticSettings &settings);
     const SemanticSettings &settings() const { return m_settings; }
 
     // Synchronous lookup (local embedder). With an asynchronous embedder it answers
@@ -161,13 +165,14 @@ private:
         bool live = false;
         // Worked out the first time this entry is a candidate above the threshold: a
         // near-repeat with another number is refused again and again, by the same facts.
-        mutable std::unique_ptr<GuardFacts> guardFacts;
+        mutable std::unique_ptr<PromptFacts> facts;
     };
     struct Prepared
     {
         Decision decision;
         PromptKey key;
         bool proceed = false;
+        bool strict = false;
     };
     struct Loading;
     struct Unindexed
@@ -185,7 +190,7 @@ private:
     void indexOne(quint32 id);
     void judgeCandidates(Decision &decision, const QString &queryText,
                          const std::vector<quint32> &ids) const;
-    const GuardFacts &guardFactsOf(quint32 id) const;
+    const PromptFacts &factsOf(quint32 id) const;
     quint32 allocate(const QByteArray &key, const QString &text, quint64 context);
     void release(quint32 id);
     void resetIndex();
@@ -196,6 +201,7 @@ private:
     std::unique_ptr<Embedder> m_embedder;
     IndexOptions m_indexOptions;
     SemanticSettings m_settings;
+    MatchVerifier m_verifier;               // the second stage: rebuilt when the rules change
     // m_index and m_unindexed are shared with the indexer thread: the lock guards both (and
     // replacing m_index). Everything else here belongs to the owning thread alone.
     mutable QReadWriteLock m_indexLock;

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "guards.h"
+#include "matchverifier.h"
 #include "promptcontext.h"
 
 #include <QHash>
+#include <QList>
 #include <QSet>
 #include <QString>
 
@@ -15,6 +17,10 @@ namespace cachette::semantic {
 // unrelated pairs down to 0.70 — a margin, since one threshold serves every kind of prompt.
 constexpr float kDefaultThreshold = 0.85f;
 
+// When the match verifier is strict (every word matched, verbs as written): where a wrong hit
+// would be executed. Requests with tools get back tool calls an agent runs.
+enum class StrictMatching { WithTools, Always, Never };
+
 // What the Thresholds view edits. Thresholds are cosine similarities in [0, 1]: higher is
 // stricter; 1.0 (or more) turns semantic matching off (the exact lookup still runs).
 struct SemanticSettings
@@ -25,6 +31,15 @@ struct SemanticSettings
     QSet<QString> wholeConversationModels;   // compare the whole conversation for these models
     GuardOptions guards;
     int candidates = 5;                      // nearest entries examined and reported
+    StrictMatching strict = StrictMatching::WithTools;
+    QHash<QString, StrictMatching> modelStrict;   // per-model overrides of strict
+    QList<RefusalRule> refusalRules;         // taught by "wrong hit"; the user can remove them
+
+    bool isStrictFor(const QString &model, bool hasTools) const
+    {
+        const StrictMatching mode = modelStrict.value(model, strict);
+        return mode == StrictMatching::Always || (mode == StrictMatching::WithTools && hasTools);
+    }
 
     float thresholdFor(const QString &model) const
     {

@@ -92,7 +92,7 @@ void TestSemanticCache::thresholdEdges()
 {
     SemanticCache cache(std::make_unique<LocalEmbedder>());
     cache.add("origin", {}, kChat, chat(QStringLiteral("How do I undo the last git commit but keep my changes?")));
-    const QJsonObject query = chat(QStringLiteral("How can I revert my most recent git commit while keeping the changes?"));
+    const QJsonObject query = chat(QStringLiteral("How can I undo my last git commit, but retain the changes?"));
 
     SemanticSettings settings;
     settings.threshold = 0.0f;

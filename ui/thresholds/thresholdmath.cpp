@@ -7,14 +7,16 @@
 namespace cachette::ui {
 
 QList<TunerCandidate> tunerCandidates(const semantic::Decision &decision, const QString &query,
-                                      const semantic::GuardOptions &guards)
+                                      const semantic::SemanticSettings &settings)
 {
     QList<TunerCandidate> candidates;
-    const semantic::GuardFacts queryFacts = semantic::GuardFacts::of(query);
+    const semantic::MatchVerifier verifier({}, settings.refusalRules);
+    const semantic::PromptFacts queryFacts = verifier.factsOf(query);
+    const semantic::VerifierOptions options{decision.strict, settings.guards};
     for (const semantic::Candidate &c : decision.candidates) {
-        const semantic::Guard guard =
-            semantic::firstDifference(queryFacts, semantic::GuardFacts::of(c.prompt), guards);
-        candidates.append({c.entryKey, c.prompt, c.similarity, guard});
+        const semantic::Verdict verdict =
+            verifier.verify(queryFacts, verifier.factsOf(c.prompt), options);
+        candidates.append({c.entryKey, c.prompt, c.similarity, verdict.refusal, verdict.detail});
     }
     return candidates;
 }

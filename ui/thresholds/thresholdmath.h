@@ -8,19 +8,21 @@
 
 namespace cachette::ui {
 
-// One of the nearest cached prompts in the tuner. guard is worked out here for every
-// candidate (the engine only checks those above its threshold), so moving the slider needs no
-// new lookup.
+// One of the nearest cached prompts in the tuner. The verifier's verdict is worked out here for
+// every candidate (the engine only checks those above its threshold), so moving the slider
+// needs no new lookup.
 struct TunerCandidate
 {
     QByteArray entryKey;
     QString prompt;
     float similarity = 0;
     semantic::Guard guard = semantic::Guard::None;
+    QString refusal;   // "antonym: create ≠ delete"; empty when the verifier accepts it
 };
 
+// With the engine's settings: its guards, its learned rules, and strict as decision was.
 QList<TunerCandidate> tunerCandidates(const semantic::Decision &decision, const QString &query,
-                                      const semantic::GuardOptions &guards);
+                                      const semantic::SemanticSettings &settings);
 // The candidate that would be served at threshold (as the engine judges: the most similar one
 // above it that no guard refuses), or -1.
 int hitAt(const QList<TunerCandidate> &candidates, float threshold);

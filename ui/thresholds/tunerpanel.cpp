@@ -119,7 +119,7 @@ QWidget *TunerPanel::buildResults()
     m_table = new QTableWidget(0, ColumnCount);
     m_table->setObjectName(QStringLiteral("tunerCandidates"));
     m_table->setHorizontalHeaderLabels({QStringLiteral("Similarity"), QStringLiteral("Cached prompt"),
-                                        QStringLiteral("Guard"), QStringLiteral("At this threshold")});
+                                        QStringLiteral("Verifier"), QStringLiteral("At this threshold")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setShowGrid(false);
@@ -215,7 +215,7 @@ void TunerPanel::explainNow()
         entry = m_catalog->entry(key);
     decision = entry ? m_host->explainLike(*entry, prompt)
                      : m_host->explain(prompt, m_model->currentText());
-    m_candidates = tunerCandidates(decision, prompt, m_host->semanticSettings().guards);
+    m_candidates = tunerCandidates(decision, prompt, m_host->semanticSettings());
     using Outcome = semantic::Decision::Outcome;
     if (decision.outcome == Outcome::EmbedderError || decision.outcome == Outcome::NotReady
         || (decision.candidates.empty() && !decision.reason.isEmpty()))
@@ -240,7 +240,6 @@ void TunerPanel::showCandidates()
         similarity->setData(Qt::UserRole, double(c.similarity));
         auto *prompt = new QTableWidgetItem(oneLine(c.prompt, 300));
         prompt->setToolTip(c.prompt);
-        const QString guard = semantic::guardName(c.guard);
         QString verdict;
         QColor color = palette().color(QPalette::PlaceholderText);
         if (row == hit) {
@@ -258,8 +257,9 @@ void TunerPanel::showCandidates()
         verdictItem->setForeground(color);
         m_table->setItem(row, SimilarityColumn, similarity);
         m_table->setItem(row, PromptColumn, prompt);
-        m_table->setItem(row, GuardColumn, new QTableWidgetItem(
-            guard.isEmpty() ? QStringLiteral("—") : guard + QStringLiteral(" differ")));
+        auto *why = new QTableWidgetItem(c.refusal.isEmpty() ? QStringLiteral("—") : c.refusal);
+        why->setToolTip(c.refusal);
+        m_table->setItem(row, GuardColumn, why);
         m_table->setItem(row, VerdictColumn, verdictItem);
     }
     m_table->viewport()->update();
@@ -284,8 +284,9 @@ void TunerPanel::showVerdict()
                         percent(m_candidates.at(hit).similarity));
         color = QStringLiteral("#2e9f5a");
     } else if (m_candidates.first().similarity >= threshold) {
-        text = QStringLiteral("Would not hit at %1: the %2 guard refuses every prompt above it.")
-                   .arg(thresholdText(threshold), semantic::guardName(m_candidates.first().guard));
+        text = QStringLiteral("Would not hit at %1: the verifier refuses every prompt above it "
+                              "(nearest: %2).")
+                   .arg(thresholdText(threshold), m_candidates.first().refusal);
         color = QStringLiteral("#d38400");
     } else {
         text = QStringLiteral("Would not hit at %1: the nearest is %2.")
