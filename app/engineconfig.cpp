@@ -57,6 +57,15 @@ bool EngineConfig::validate(QString *error) const
             error->replace(QStringLiteral("upstream URL"), QStringLiteral("embeddings URL"));
         return false;
     }
+    const semantic::ModelCheckConfig &check = semantic.modelCheck;
+    if (!check.baseUrl.isEmpty() && (!validateUpstreamUrl(check.baseUrl, error) || check.model.isEmpty())) {
+        if (check.model.isEmpty())
+            *error = QStringLiteral("a model check URL needs a model name too "
+                                    "(--model-check-model, e.g. qwen2.5:0.5b)");
+        else
+            error->replace(QStringLiteral("upstream URL"), QStringLiteral("model check URL"));
+        return false;
+    }
     if (defaultTtlSeconds < 0) {
         *error = QStringLiteral("the default TTL cannot be negative");
         return false;

@@ -84,6 +84,7 @@ void SemanticLayer::configure(const SemanticConfig &config)
         semantic::SemanticSettings::turnsMatchingOn(m_config.settings, config.settings);
     m_config = config;
     m_cache->setSettings(config.settings);
+    m_cache->setModelCheck(config.modelCheck);
     if (!embedderChanged) {
         if (matchingTurnedOn && m_open)
             startRebuild();

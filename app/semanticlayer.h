@@ -1,5 +1,6 @@
 #pragma once
 
+#include "semantic/modelcheck.h"
 #include "semantic/semanticsettings.h"
 
 #include <QByteArray>
@@ -33,6 +34,8 @@ struct SemanticConfig
     QString embeddingsModel;   // with embeddingsUrl: "nomic-embed-text", "text-embedding-3-small"
     // Sent to the embeddings endpoint; from CACHETTE_EMBEDDINGS_API_KEY, never saved.
     QByteArray embeddingsApiKey;
+    // The optional model check for near-repeats the verifier cannot decide; off when empty.
+    semantic::ModelCheckConfig modelCheck;
 
     bool usesRemoteEmbedder() const { return !embeddingsUrl.isEmpty(); }
 };

@@ -40,7 +40,7 @@ struct Options
     QCommandLineOption threshold{QStringLiteral("similarity-threshold"),
                                  QStringLiteral("Cosine similarity from 0 to 1 a near-repeat "
                                                 "needs to be served from the cache; 1 turns "
-                                                "semantic matching off (default 0.85)."),
+                                                "semantic matching off (default 0.80)."),
                                  QStringLiteral("X")};
     QCommandLineOption embeddingsUrl{QStringLiteral("embeddings-url"),
                                      QStringLiteral("OpenAI-compatible embeddings endpoint for "
@@ -52,6 +52,19 @@ struct Options
     QCommandLineOption embeddingsModel{QStringLiteral("embeddings-model"),
                                        QStringLiteral("Model for --embeddings-url, e.g. "
                                                       "nomic-embed-text."),
+                                       QStringLiteral("NAME")};
+    QCommandLineOption modelCheckUrl{QStringLiteral("model-check-url"),
+                                     QStringLiteral("OpenAI-compatible endpoint of a small model "
+                                                    "asked, for near-repeats worded differently, "
+                                                    "whether two requests ask the same (off by "
+                                                    "default). Each check is one chat request of "
+                                                    "~90 tokens plus both prompts, 3 tokens out; "
+                                                    "verdicts are remembered per pair. Its key, "
+                                                    "if any, from CACHETTE_MODEL_CHECK_API_KEY."),
+                                     QStringLiteral("URL")};
+    QCommandLineOption modelCheckModel{QStringLiteral("model-check-model"),
+                                       QStringLiteral("Model for --model-check-url, e.g. "
+                                                      "qwen2.5:0.5b."),
                                        QStringLiteral("NAME")};
     QCommandLineOption ttl{QStringLiteral("default-ttl"),
                            QStringLiteral("Seconds an entry lives; 0 = forever (default 0)."),
@@ -94,6 +107,12 @@ bool applySemanticOptions(const QCommandLineParser &parser, const Options &o, Co
         semantic.embeddingsModel = parser.value(o.embeddingsModel);
     if (semantic.usesRemoteEmbedder())
         semantic.embeddingsApiKey = qgetenv("CACHETTE_EMBEDDINGS_API_KEY");
+    if (parser.isSet(o.modelCheckUrl))
+        semantic.modelCheck.baseUrl = QUrl(parser.value(o.modelCheckUrl));
+    if (parser.isSet(o.modelCheckModel))
+        semantic.modelCheck.model = parser.value(o.modelCheckModel);
+    if (!semantic.modelCheck.baseUrl.isEmpty())
+        semantic.modelCheck.apiKey = qgetenv("CACHETTE_MODEL_CHECK_API_KEY");
     return true;
 }
 
@@ -183,7 +202,7 @@ CommandLine parseCommandLine(const QStringList &args, const EngineConfig &defaul
     const Options o;
     parser.addOptions({o.headless, o.listen, o.upstream, o.dataDir, o.timeout, o.isolate, o.origin,
                        o.token, o.sizeCap, o.ttl, o.threshold, o.embeddingsUrl,
-                       o.embeddingsModel});
+                       o.embeddingsModel, o.modelCheckUrl, o.modelCheckModel});
     if (!parser.parse(args))
         return failure(result, parser.errorText());
     if (parser.isSet(help)) {

@@ -393,7 +393,9 @@ Verdict MatchVerifier::verify(const PromptFacts &a, const PromptFacts &b,
     if (!leftA.isEmpty() || !leftB.isEmpty()) {
         // Two different names in the same place ("Collegium" / "Spectrum") are an entity change.
         const bool entity = capitalized && !leftA.isEmpty() && !leftB.isEmpty();
-        return refuse(entity ? Guard::Entity : Guard::Unmatched, differenceText(leftA, leftB));
+        Verdict v = refuse(entity ? Guard::Entity : Guard::Unmatched, differenceText(leftA, leftB));
+        v.undecided = !entity && !options.strict && !leftA.isEmpty() && !leftB.isEmpty();
+        return v;
     }
     bool substituted = false;
     if (auto v = synonymVerdict(a, b, options.strict, *m_lexicon, &substituted))

@@ -43,6 +43,9 @@ struct Verdict
     Guard refusal = Guard::None;
     QString detail;          // "antonym: create ≠ delete"; empty when accepted
     bool uncertain = false;  // accepted only by leaving light words unmatched or by synonyms
+    // Refused only because the two say it in different words, with nothing else between them:
+    // the model check, when configured, may decide such a candidate.
+    bool undecided = false;
 
     bool accepted() const { return refusal == Guard::None; }
 };

@@ -110,6 +110,14 @@ void SemanticCache::setSettings(const SemanticSettings &settings)
     m_settings = settings;
 }
 
+void SemanticCache::setModelCheck(const ModelCheckConfig &config)
+{
+    if (m_checker && m_checker->config() == config)
+        return;
+    delete m_checker;
+    m_checker = config.isOn() ? new ModelChecker(config, this) : nullptr;
+}
+
 void SemanticCache::setEmbedder(std::unique_ptr<Embedder> embedder)
 {
     if (m_loading && m_loading->thread) {
@@ -199,7 +207,11 @@ void SemanticCache::lookupAsync(const QString &cacheNamespace, const QString &en
 {
     Prepared p = prepare(cacheNamespace, endpoint, body);
     if (!p.proceed || m_embedder->isSynchronous() || recentVector(p.key.text)) {
-        done(p.proceed ? decide(cacheNamespace, endpoint, body) : p.decision);
+        if (!p.proceed) {
+            done(p.decision);
+            return;
+        }
+        checkWithModel(decide(cacheNamespace, endpoint, body), p.key.text, receiver, std::move(done));
         return;
     }
     QElapsedTimer timer;
@@ -222,7 +234,40 @@ void SemanticCache::lookupAsync(const QString &cacheNamespace, const QString &en
             normalize(query);
             self->rememberVector(key.text, query);
             self->finishDecision(decision, key, query);
+            self->checkWithModel(decision, key.text, guard, std::move(done));
+            return;
         }
+        done(decision);
+    });
+}
+
+// A refusal the verifier could not decide (a rewording) goes to the model check, when one is
+// configured: one question per lookup, about the most similar such candidate.
+void SemanticCache::checkWithModel(Decision decision, const QString &queryText,
+                                   QPointer<QObject> receiver,
+                                   std::function<void(const Decision &)> done)
+{
+    const auto undecided = std::find_if(decision.candidates.begin(), decision.candidates.end(),
+                                        [](const Candidate &c) { return c.aboveThreshold && c.undecided; });
+    if (!m_checker || decision.outcome != Decision::Outcome::Refused
+        || undecided == decision.candidates.end()) {
+        done(decision);
+        return;
+    }
+    const Candidate candidate = *undecided;
+    QPointer<SemanticCache> self(this);
+    m_checker->check(queryText, candidate.prompt, [=](bool same, const QString &why) mutable {
+        if (!self || !receiver)
+            return;
+        if (same) {
+            decision.outcome = Decision::Outcome::Hit;
+            decision.match = Match{candidate.entryKey, candidate.similarity, candidate.prompt};
+            decision.guard = Guard::None;
+            decision.refusal.clear();
+        } else {
+            decision.refusal += QStringLiteral("; ") + why;
+        }
+        decision.reason = why;
         done(decision);
     });
 }
@@ -289,6 +334,7 @@ void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText
         const Verdict verdict = m_verifier.verify(*queryFacts, factsOf(ids[i]), options);
         candidate.refusedBy = verdict.refusal;
         candidate.refusal = verdict.detail;
+        candidate.undecided = verdict.undecided;
         if (verdict.accepted()) {
             decision.outcome = Decision::Outcome::Hit;
             decision.match = Match{candidate.entryKey, candidate.similarity, candidate.prompt};

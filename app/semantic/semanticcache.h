@@ -3,6 +3,7 @@
 #include "embedder.h"
 #include "guards.h"
 #include "matchverifier.h"
+#include "modelcheck.h"
 #include "semanticsettings.h"
 #include "vectorindex.h"
 #include "vectorrecord.h"
@@ -41,6 +42,7 @@ struct Candidate
     bool aboveThreshold = false;
     Guard refusedBy = Guard::None;   // set when above the threshold but vetoed
     QString refusal;                 // the verifier's reason: "antonym: create ≠ delete"
+    bool undecided = false;          // a rewording the model check may decide (Verdict)
 };
 
 // Everything a lookup decided and why, for the request log and the Thresholds tuner.
@@ -109,6 +111,9 @@ public:
     QString embedderId() const { return m_embedder->id(); }
 
     void setSettings(const SemanticSettings &settings);
+    // The optional model check for candidates the verifier cannot decide (lookupAsync() only).
+    void setModelCheck(const ModelCheckConfig &config);
+    const ModelChecker *modelChecker() const { return m_checker; }
     const SemanticSettings &settings() const { return m_settings; }
 
     // Synchronous lookup (local embedder). With an asynchronous embedder it answers
@@ -188,6 +193,8 @@ private:
     std::vector<Neighbor> nearest(quint64 context, const Vector &query, int k) const;
     void indexLater(quint32 id, quint64 context, Vector unit);
     void indexOne(quint32 id);
+    void checkWithModel(Decision decision, const QString &queryText, QPointer<QObject> receiver,
+                        std::function<void(const Decision &)> done);
     void judgeCandidates(Decision &decision, const QString &queryText,
                          const std::vector<quint32> &ids) const;
     const PromptFacts &factsOf(quint32 id) const;
@@ -202,6 +209,7 @@ private:
     IndexOptions m_indexOptions;
     SemanticSettings m_settings;
     MatchVerifier m_verifier;               // the second stage: rebuilt when the rules change
+    ModelChecker *m_checker = nullptr;      // the optional third stage, a child of this
     // m_index and m_unindexed are shared with the indexer thread: the lock guards both (and
     // replacing m_index). Everything else here belongs to the owning thread alone.
     mutable QReadWriteLock m_indexLock;

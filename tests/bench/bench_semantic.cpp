@@ -6,6 +6,7 @@
 //   bench_semantic crossover                  flat scan vs HNSW per bucket size
 //   bench_semantic speed [10000 100000 ...]   lookup p50/p99, build time, index memory
 //   bench_semantic recall N [ef ...]           graph recall@1 against an exact scan, per ef
+//   bench_semantic pairs [semantic_pairs.json] hard negatives and paraphrases, verifier cost
 //
 // Index knobs (speed and recall): CACHETTE_BENCH_M=n and CACHETTE_BENCH_EFC=n set hnswlib's M and
 // ef_construction, CACHETTE_BENCH_EF=n the search ef floor, CACHETTE_BENCH_EF_SCALE=x the ef
@@ -17,6 +18,7 @@
 #include "semantic/promptcontext.h"
 #include "semantic/semanticcache.h"
 #include "semantic/vectorindex.h"
+#include "semanticpairs.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -435,6 +437,8 @@ int main(int argc, char **argv)
         const QString path = args.value(1, defaultDataPath());
         quality(path, true);
         quality(path, false);
+    } else if (mode == u"pairs") {
+        nearTwins(args.value(1, defaultPairsPath()));
     } else if (mode == u"crossover") {
         crossover();
     } else if (mode == u"speed") {
@@ -451,7 +455,7 @@ int main(int argc, char **argv)
         recall(args.value(1, QStringLiteral("100000")).toInt(), efs.isEmpty() ? QList<int>{32, 64, 128, 256} : efs);
     } else {
         std::fprintf(stderr, "usage: bench_semantic quality [mock_data.json] | crossover | speed [sizes...] "
-                             "| recall N [ef...]\n");
+                             "| recall N [ef...] | pairs [semantic_pairs.json]\n");
         return 2;
     }
     return 0;

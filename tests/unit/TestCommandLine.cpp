@@ -76,6 +76,10 @@ private Q_SLOTS:
         QTest::newRow("size cap") << QStringList{"--size-cap", "lots"} << "--size-cap";
         QTest::newRow("ttl") << QStringList{"--default-ttl", "-3"} << "--default-ttl";
         QTest::newRow("timeout") << QStringList{"--upstream-timeout", "0"} << "--upstream-timeout";
+        QTest::newRow("model check without model") << QStringList{"--model-check-url", "http://127.0.0.1:11434/v1"}
+                                                   << "--model-check-model";
+        QTest::newRow("model check URL") << QStringList{"--model-check-url", "ftp://x/v1", "--model-check-model", "m"}
+                                         << "model check URL";
         QTest::newRow("unknown flag") << QStringList{"--frobnicate"} << "frobnicate";
         QTest::newRow("stray word") << QStringList{"serve"} << "serve";
     }
@@ -87,6 +91,20 @@ private Q_SLOTS:
         const CommandLine cli = parse(flags);
         QCOMPARE(cli.action, CommandLine::Action::Error);
         QVERIFY2(cli.message.contains(mentions), qPrintable(cli.message));
+    }
+
+    void modelCheckIsOffUnlessConfigured()
+    {
+        QVERIFY(!parse({}).config.semantic.modelCheck.isOn());
+        QCOMPARE(parse({}).config.semantic.settings.threshold, 0.80f);
+        qputenv("CACHETTE_MODEL_CHECK_API_KEY", "sk-check");
+        const CommandLine cli = parse({"--model-check-url", "http://127.0.0.1:11434/v1",
+                                       "--model-check-model", "qwen2.5:0.5b"});
+        qunsetenv("CACHETTE_MODEL_CHECK_API_KEY");
+        QCOMPARE(cli.action, CommandLine::Action::Run);
+        QVERIFY(cli.config.semantic.modelCheck.isOn());
+        QCOMPARE(cli.config.semantic.modelCheck.model, QStringLiteral("qwen2.5:0.5b"));
+        QCOMPARE(cli.config.semantic.modelCheck.apiKey, QByteArray("sk-check"));   // from the environment only
     }
 
     void exposedListenerAcceptsAToken()
