@@ -291,7 +291,7 @@ void SemanticCache::finishDecision(Decision &decision, const PromptKey &key,
         // similarity people see and set thresholds on is in [0, 1].
         const float similarity = std::max(0.0f, n.similarity);
         decision.candidates.push_back({entry.key, similarity, entry.text,
-                                       similarity >= decision.threshold, Guard::None});
+                                       similarity >= decision.threshold, Guard::None, QString(), false});
     }
     judgeCandidates(decision, key.text, ids);
     decision.searchMicros = timer.nsecsElapsed() / 1000;
@@ -348,6 +348,19 @@ void SemanticCache::judgeCandidates(Decision &decision, const QString &queryText
     if (decision.guard != Guard::None) {
         decision.outcome = Decision::Outcome::Refused;
         decision.reason = QStringLiteral("refused (%1)").arg(decision.refusal);
+        return;
+    }
+    // Nothing above the threshold: the nearest is verified anyway (tens of µs) when it is within
+    // what the Thresholds page offers, so the log says whether a lower threshold would have
+    // served it or the verifier would still have refused (the what-if replay reads it).
+    if (!decision.candidates.empty() && decision.candidates.front().similarity >= kWhatIfFloor) {
+        Candidate &nearest = decision.candidates.front();
+        const Verdict verdict = m_verifier.verify(m_verifier.factsOf(queryText), factsOf(ids.front()),
+                                                  {decision.strict, m_settings.guards});
+        nearest.refusedBy = verdict.refusal;
+        nearest.refusal = verdict.detail;
+        nearest.undecided = verdict.undecided;
+        decision.refusal = verdict.detail;
     }
 }
 

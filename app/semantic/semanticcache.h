@@ -61,7 +61,9 @@ struct Decision
     QString model;
     float threshold = 0;
     Guard guard = Guard::None;         // the guard that refused the most similar candidate above
-    QString refusal;                   // its reason, as the log and the tuner show it
+    // Its reason, as the log and the tuner show it. With no candidate above the threshold, the
+    // verifier's word on the nearest one (when its similarity is kWhatIfFloor or more).
+    QString refusal;
     bool strict = false;               // the verifier was strict (tools, or set so)
     std::vector<Candidate> candidates; // nearest first
     QString reason;
@@ -72,7 +74,11 @@ struct Decision
     float bestSimilarity() const { return candidates.empty() ? 0.0f : candidates.front().similarity; }
 };
 
-QString outcomeName(Decision::Outcome outcome);   // "hit", "miss", "refused", ...
+QString outcomeName(Decision::Outcome outcome);
+
+// The lowest threshold the Thresholds page offers: a nearest candidate below the threshold but
+// above this is still verified, for the what-if replay.
+constexpr float kWhatIfFloor = 0.5f;   // "hit", "miss", "refused", ...
 
 // The semantic cache: compared texts → vectors → per-context index → threshold → guards.
 // It holds no answers: a match names an entry key, which the proxy then reads from the Store

@@ -85,8 +85,9 @@ struct RequestLogRecord
     bool priceKnown = false;         // this line's money figure (cost or saving) is known
 
     // The semantic lookup (schema version 4): the best similarity it saw (-1: none ran) and the
-    // guard that refused a candidate above the threshold ("" when none did). On a semantic hit
-    // entryKey is the matched entry.
+    // match verifier's reason against a candidate above the threshold ("antonym: create ≠
+    // delete"), or, when none was above it, against the nearest one ("" when it was accepted or
+    // below 0.5). On a semantic hit entryKey is the matched entry.
     double similarity = -1;
     QString semanticGuard;
     QString askedPrompt;   // semantic hits (schema version 5): the prompt that was asked

@@ -28,6 +28,9 @@ const QString kWholeConversation = QStringLiteral("semantic/wholeConversationMod
 const QString kGuardNumbers = QStringLiteral("semantic/guardNumbers");
 const QString kGuardNegation = QStringLiteral("semantic/guardNegation");
 const QString kGuardLiterals = QStringLiteral("semantic/guardLiterals");
+const QString kStrict = QStringLiteral("semantic/strictMatching");
+const QString kModelStrict = QStringLiteral("semantic/modelStrictMatching");
+const QString kRefusalRules = QStringLiteral("semantic/refusalRules");
 const QString kEmbeddingsUrl = QStringLiteral("semantic/embeddingsUrl");
 const QString kEmbeddingsModel = QStringLiteral("semantic/embeddingsModel");
 
@@ -69,6 +72,71 @@ QSet<QString> setFromJson(const QString &text)
             set.insert(value.toString());
     }
     return set;
+}
+
+// Strict matching as words in the .ini: "withTools", "always", "never".
+QString strictToText(semantic::StrictMatching mode)
+{
+    switch (mode) {
+    case semantic::StrictMatching::Always:
+        return QStringLiteral("always");
+    case semantic::StrictMatching::Never:
+        return QStringLiteral("never");
+    case semantic::StrictMatching::WithTools:
+        break;
+    }
+    return QStringLiteral("withTools");
+}
+
+std::optional<semantic::StrictMatching> strictFromText(const QString &text)
+{
+    if (text == QLatin1String("withTools"))
+        return semantic::StrictMatching::WithTools;
+    if (text == QLatin1String("always"))
+        return semantic::StrictMatching::Always;
+    if (text == QLatin1String("never"))
+        return semantic::StrictMatching::Never;
+    return std::nullopt;
+}
+
+QString strictModesToJson(const QHash<QString, semantic::StrictMatching> &modes)
+{
+    QJsonObject object;
+    for (auto it = modes.cbegin(); it != modes.cend(); ++it)
+        object.insert(it.key(), strictToText(it.value()));
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QHash<QString, semantic::StrictMatching> strictModesFromJson(const QString &text)
+{
+    QHash<QString, semantic::StrictMatching> modes;
+    const QJsonObject object = QJsonDocument::fromJson(text.toUtf8()).object();
+    for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+        if (const auto mode = strictFromText(it.value().toString()); mode && !it.key().isEmpty())
+            modes.insert(it.key(), *mode);
+    }
+    return modes;
+}
+
+// Rules as a JSON list of their text ("remove | delete"), in the order they were learned.
+QString rulesToJson(const QList<semantic::RefusalRule> &rules)
+{
+    QStringList texts;
+    for (const semantic::RefusalRule &rule : rules)
+        texts.append(rule.toText());
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(texts))
+                                 .toJson(QJsonDocument::Compact));
+}
+
+QList<semantic::RefusalRule> rulesFromJson(const QString &text)
+{
+    QList<semantic::RefusalRule> rules;
+    for (const QJsonValue &value : QJsonDocument::fromJson(text.toUtf8()).array()) {
+        const semantic::RefusalRule rule = semantic::RefusalRule::fromText(value.toString());
+        if (!rule.isEmpty() && !rules.contains(rule))
+            rules.append(rule);
+    }
+    return rules;
 }
 
 QString desktopExecLine()
@@ -143,6 +211,9 @@ SemanticPrefs SemanticPrefs::load(const QSettings &s)
     p.guards.numbers = s.value(kGuardNumbers, d.guards.numbers).toBool();
     p.guards.negation = s.value(kGuardNegation, d.guards.negation).toBool();
     p.guards.literals = s.value(kGuardLiterals, d.guards.literals).toBool();
+    p.strict = strictFromText(s.value(kStrict).toString()).value_or(d.strict);
+    p.modelStrict = strictModesFromJson(s.value(kModelStrict).toString());
+    p.refusalRules = rulesFromJson(s.value(kRefusalRules).toString());
     p.embeddingsUrl = QUrl(s.value(kEmbeddingsUrl).toString());
     p.embeddingsModel = s.value(kEmbeddingsModel).toString();
     return p;
@@ -156,6 +227,9 @@ void SemanticPrefs::save(QSettings &s) const
     s.setValue(kGuardNumbers, guards.numbers);
     s.setValue(kGuardNegation, guards.negation);
     s.setValue(kGuardLiterals, guards.literals);
+    s.setValue(kStrict, strictToText(strict));
+    s.setValue(kModelStrict, strictModesToJson(modelStrict));
+    s.setValue(kRefusalRules, rulesToJson(refusalRules));
     s.setValue(kEmbeddingsUrl, embeddingsUrl.toString());
     s.setValue(kEmbeddingsModel, embeddingsModel);
     s.sync();
@@ -167,6 +241,9 @@ void SemanticPrefs::setSettings(const semantic::SemanticSettings &settings)
     modelThresholds = settings.modelThresholds;
     wholeConversationModels = settings.wholeConversationModels;
     guards = settings.guards;
+    strict = settings.strict;
+    modelStrict = settings.modelStrict;
+    refusalRules = settings.refusalRules;
 }
 
 void SemanticPrefs::applyTo(SemanticConfig *config) const
@@ -175,6 +252,9 @@ void SemanticPrefs::applyTo(SemanticConfig *config) const
     config->settings.modelThresholds = modelThresholds;
     config->settings.wholeConversationModels = wholeConversationModels;
     config->settings.guards = guards;
+    config->settings.strict = strict;
+    config->settings.modelStrict = modelStrict;
+    config->settings.refusalRules = refusalRules;
     config->embeddingsUrl = embeddingsUrl;
     config->embeddingsModel = embeddingsModel;
     if (embeddingsUrl.isEmpty())

@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include <QHash>
+#include <QList>
 #include <QSet>
 
 #include <memory>
@@ -24,12 +25,16 @@ struct SemanticPrefs
     QHash<QString, float> modelThresholds;
     QSet<QString> wholeConversationModels;
     semantic::GuardOptions guards;
+    semantic::StrictMatching strict = semantic::StrictMatching::WithTools;
+    QHash<QString, semantic::StrictMatching> modelStrict;
+    QList<semantic::RefusalRule> refusalRules;   // taught by "wrong hit", saved as toText()
     QUrl embeddingsUrl;        // empty: the built-in local embedder
     QString embeddingsModel;
 
     static SemanticPrefs load(const QSettings &settings);
     void save(QSettings &settings) const;
-    // The thresholds, overrides and guards from (or into) the engine's settings.
+    // The thresholds, overrides, guards, strict matching and learned refusals from (or into)
+    // the engine's settings.
     void setSettings(const semantic::SemanticSettings &settings);
     void applyTo(SemanticConfig *config) const;
 

@@ -1,6 +1,8 @@
 #include "logpanels.h"
 
 #include "engine/enginehost.h"
+#include "refusalrulespanel.h"
+#include "semantic/matchverifier.h"
 #include "similaritydelegate.h"
 #include "store/entrycatalog.h"
 #include "thresholdcontrol.h"
@@ -197,8 +199,8 @@ SemanticHitsPanel::SemanticHitsPanel(EngineHost *host, store::EntryCatalog *cata
     m_table->setItemDelegateForColumn(2, new SimilarityDelegate(m_table));
     m_wrong = new QPushButton(QStringLiteral("Wrong hit…"));
     m_wrong->setObjectName(QStringLiteral("wrongHit"));
-    m_wrong->setToolTip(QStringLiteral("Delete the cached answer this hit served, so the next "
-                                       "such prompt asks the upstream"));
+    m_wrong->setToolTip(QStringLiteral("Delete the cached answer this hit served, and refuse "
+                                       "the words that differ from now on"));
     m_wrong->setEnabled(false);
     auto *reloadButton = new QPushButton(QStringLiteral("Reload"));
 
@@ -277,10 +279,28 @@ void SemanticHitsPanel::markWrongHit()
     if (selected.isEmpty())
         return;
     const store::RequestLogRecord record = m_rows.value(selected.first()->row());
+    // The served prompt before the entry goes: the words that differ are the lesson.
+    const QString served = entryPrompt(m_catalog, record.entryKey);
     if (!record.entryKey.isEmpty())
         m_host->removeEntries({record.entryKey});
     m_table->item(selected.first()->row(), kServedColumn)->setText(QStringLiteral("(entry deleted)"));
-    showSuggestion(record.model, record.similarity);
+    semantic::RefusalRule rule;
+    if (!record.askedPrompt.isEmpty() && !served.isEmpty())
+        rule = semantic::MatchVerifier().ruleFor(record.askedPrompt, served);
+    if (rule.isEmpty()) {   // the two read the same: only a threshold can tell them apart
+        showSuggestion(record.model, record.similarity);
+        return;
+    }
+    const bool added = learnRefusal(m_host, rule);
+    m_suggestionText->setText(
+        QStringLiteral("Deleted that cached answer and %1: %2 — the same difference is refused "
+                       "from now on (see Learned refusals on the Thresholds tab).")
+            .arg(added ? QStringLiteral("learned") : QStringLiteral("already knew"),
+                 refusalRuleText(rule)));
+    m_useIt->hide();
+    m_suggestion->show();
+    if (added)
+        Q_EMIT refusalLearned(rule);
 }
 
 void SemanticHitsPanel::showSuggestion(const QString &model, double similarity)

@@ -45,7 +45,9 @@ private:
     QTableWidget *m_table = nullptr;
 };
 
-// The recent semantic hits, and "Wrong hit": delete the entry and offer a stricter threshold.
+// The recent semantic hits, and "Wrong hit": delete the entry and teach the verifier the words
+// that differ (a learned refusal), or, when the two prompts read the same, offer a stricter
+// threshold.
 class SemanticHitsPanel : public QWidget
 {
     Q_OBJECT
@@ -60,6 +62,7 @@ public:
 
 Q_SIGNALS:
     void useThreshold(const QString &model, float threshold);
+    void refusalLearned(const cachette::semantic::RefusalRule &rule);   // applied and saved
 
 private:
     void showSuggestion(const QString &model, double similarity);

@@ -49,7 +49,7 @@ WhatIfResult whatIf(const QList<store::RequestLogRecord> &log,
             continue;
         ++result.examined;
         if (!r.semanticGuard.isEmpty() && !hitNow)
-            continue;   // a guard refused it: no threshold makes it a hit
+            continue;   // the verifier refused it: no threshold makes it a hit
         const bool hitThen = candidate < 1.0f && r.similarity >= candidate;
         if (hitThen == hitNow)
             continue;

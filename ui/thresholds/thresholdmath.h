@@ -44,8 +44,8 @@ struct WhatIfResult
 };
 
 // model empty: the candidate replaces the default threshold (models with their own keep it);
-// else it replaces that model's. Guards ran only above the threshold in force, so a row gained
-// may still be refused; rows a guard refused are never counted.
+// else it replaces that model's. The engine verifies the nearest candidate of every lookup (down
+// to a similarity of 0.5), so a row the verifier refused is never counted as gained.
 WhatIfResult whatIf(const QList<store::RequestLogRecord> &log,
                     const semantic::SemanticSettings &current, const QString &model,
                     float candidate);

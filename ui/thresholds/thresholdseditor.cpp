@@ -1,6 +1,7 @@
 #include "thresholdseditor.h"
 
 #include "engine/enginehost.h"
+#include "refusalrulespanel.h"
 #include "settings/appsettings.h"
 #include "thresholdcontrol.h"
 #include "thresholdmath.h"
@@ -48,6 +49,27 @@ void showError(QLabel *label, const QString &text)
     label->setVisible(!text.isEmpty());
 }
 
+using semantic::StrictMatching;
+
+// As the overrides table names a mode.
+QString strictText(StrictMatching mode)
+{
+    switch (mode) {
+    case StrictMatching::Always:
+        return QStringLiteral("always");
+    case StrictMatching::Never:
+        return QStringLiteral("never");
+    case StrictMatching::WithTools:
+        break;
+    }
+    return QStringLiteral("with tools");
+}
+
+void selectData(QComboBox *box, int value)
+{
+    box->setCurrentIndex(qMax(0, box->findData(value)));
+}
+
 } // namespace
 
 ThresholdsEditor::ThresholdsEditor(EngineHost *host, QWidget *parent)
@@ -60,9 +82,15 @@ ThresholdsEditor::ThresholdsEditor(EngineHost *host, QWidget *parent)
     left->setSpacing(12);
     left->addWidget(buildDefaultGroup());
     left->addWidget(buildGuardsGroup());
+    left->addWidget(buildStrictGroup());
     left->addStretch(1);
+    auto *right = new QVBoxLayout;
+    right->setSpacing(12);
+    m_rules = new RefusalRulesPanel(host);
+    right->addWidget(buildOverridesGroup(), 3);
+    right->addWidget(m_rules, 2);
     columns->addLayout(left, 2);
-    columns->addWidget(buildOverridesGroup(), 3);
+    columns->addLayout(right, 3);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 12, 0, 0);
@@ -113,13 +141,38 @@ QWidget *ThresholdsEditor::buildGuardsGroup()
     return group;
 }
 
+// Strict is the verifier's stricter reading, for answers an agent executes (tool calls).
+QWidget *ThresholdsEditor::buildStrictGroup()
+{
+    auto *group = new QGroupBox(QStringLiteral("Strict matching"));
+    m_strict = new QComboBox;
+    m_strict->setObjectName(QStringLiteral("strictMatching"));
+    m_strict->addItem(QStringLiteral("For requests with tools (recommended)"),
+                      int(StrictMatching::WithTools));
+    m_strict->addItem(QStringLiteral("Always"), int(StrictMatching::Always));
+    m_strict->addItem(QStringLiteral("Never"), int(StrictMatching::Never));
+    auto *layout = new QVBoxLayout(group);
+    layout->addWidget(m_strict);
+    layout->addWidget(note(QStringLiteral(
+        "Strict: every word of the two prompts must match, and verbs only as written "
+        "(\"remove\" is not \"delete\"), for requests whose answer an agent executes.")));
+    connect(m_strict, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_showing)
+            return;
+        m_form.strict = StrictMatching(m_strict->currentData().toInt());
+        fillOverrides();   // rows that follow the default show its new value
+        updateButtons();
+    });
+    return group;
+}
+
 QWidget *ThresholdsEditor::buildOverridesGroup()
 {
     auto *group = new QGroupBox(QStringLiteral("Per-model overrides"));
-    m_overrides = new QTableWidget(0, 3);
+    m_overrides = new QTableWidget(0, 4);
     m_overrides->setObjectName(QStringLiteral("overridesTable"));
-    m_overrides->setHorizontalHeaderLabels(
-        {QStringLiteral("Model"), QStringLiteral("Threshold"), QStringLiteral("Compares")});
+    m_overrides->setHorizontalHeaderLabels({QStringLiteral("Model"), QStringLiteral("Threshold"),
+                                            QStringLiteral("Compares"), QStringLiteral("Strict")});
     m_overrides->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_overrides->setSelectionMode(QAbstractItemView::SingleSelection);
     m_overrides->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -129,6 +182,7 @@ QWidget *ThresholdsEditor::buildOverridesGroup()
     m_overrides->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_overrides->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_overrides->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    m_overrides->horizontalHeader()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
     m_overrides->setMinimumHeight(120);
 
     auto *add = new QPushButton(QStringLiteral("Add…"));
@@ -145,8 +199,8 @@ QWidget *ThresholdsEditor::buildOverridesGroup()
 
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(note(QStringLiteral(
-        "A model's own threshold, and whether to compare its whole conversation (system "
-        "prompt and every turn) rather than the last user message alone.")));
+        "A model's own threshold and strict matching, and whether to compare its whole "
+        "conversation (system prompt and every turn) rather than the last user message.")));
     layout->addWidget(m_overrides, 1);
     layout->addLayout(buttons);
     layout->addWidget(buildOverrideForm());
@@ -178,6 +232,13 @@ QWidget *ThresholdsEditor::buildOverrideForm()
     m_overrideThreshold->setMaximumWidth(90);
     m_overrideWhole = new QCheckBox(QStringLiteral("Compare the whole conversation"));
     m_overrideWhole->setObjectName(QStringLiteral("overrideWhole"));
+    m_overrideStrict = new QComboBox;
+    m_overrideStrict->setObjectName(QStringLiteral("overrideStrict"));
+    m_overrideStrict->addItem(QStringLiteral("As the default"), -1);
+    m_overrideStrict->addItem(QStringLiteral("For requests with tools"), int(StrictMatching::WithTools));
+    m_overrideStrict->addItem(QStringLiteral("Always"), int(StrictMatching::Always));
+    m_overrideStrict->addItem(QStringLiteral("Never"), int(StrictMatching::Never));
+    m_overrideStrict->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);   // its longest item
     m_overrideError = errorLabel(QStringLiteral("overrideError"));
     auto *save = new QPushButton(QStringLiteral("Save"));
     save->setObjectName(QStringLiteral("saveOverride"));
@@ -188,6 +249,7 @@ QWidget *ThresholdsEditor::buildOverrideForm()
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(QStringLiteral("Model"), m_overrideModel);
     form->addRow(QStringLiteral("Threshold"), m_overrideThreshold);
+    form->addRow(QStringLiteral("Strict matching"), m_overrideStrict);
     form->addRow(QString(), m_overrideWhole);
     auto *buttons = new QHBoxLayout;
     buttons->addStretch(1);
@@ -234,6 +296,7 @@ void ThresholdsEditor::showSettings(const semantic::SemanticSettings &settings)
     m_numbers->setChecked(settings.guards.numbers);
     m_negation->setChecked(settings.guards.negation);
     m_literals->setChecked(settings.guards.literals);
+    selectData(m_strict, int(settings.strict));
     m_showing = false;
     fillOverrides();
     updateButtons();
@@ -246,6 +309,10 @@ void ThresholdsEditor::fillOverrides()
     for (const QString &model : m_form.wholeConversationModels) {
         if (!models.contains(model))
             models.append(model);
+    }
+    for (auto it = m_form.modelStrict.cbegin(); it != m_form.modelStrict.cend(); ++it) {
+        if (!models.contains(it.key()))
+            models.append(it.key());
     }
     models.sort(Qt::CaseInsensitive);
     m_overrides->setRowCount(int(models.size()));
@@ -266,6 +333,16 @@ void ThresholdsEditor::fillOverrides()
         m_overrides->setItem(row, 2, new QTableWidgetItem(
             m_form.wholeConversationModels.contains(model) ? QStringLiteral("whole conversation")
                                                            : QStringLiteral("last message")));
+        const bool ownStrict = m_form.modelStrict.contains(model);
+        const QString strict = strictText(m_form.modelStrict.value(model, m_form.strict));
+        // "default" alone: the default is the Strict matching choice beside the table, and the
+        // column must leave the model's name room at 800 px.
+        auto *strictItem = new QTableWidgetItem(ownStrict ? strict : QStringLiteral("default"));
+        if (!ownStrict) {
+            strictItem->setForeground(palette().color(QPalette::PlaceholderText));
+            strictItem->setToolTip(QStringLiteral("As the default: %1").arg(strict));
+        }
+        m_overrides->setItem(row, 3, strictItem);
         if (model == selected)
             m_overrides->selectRow(row);
     }
@@ -288,6 +365,8 @@ void ThresholdsEditor::startOverride(const QString &model)
                                      ? thresholdText(m_form.modelThresholds.value(model))
                                      : QString());
     m_overrideWhole->setChecked(m_form.wholeConversationModels.contains(model));
+    selectData(m_overrideStrict,
+               m_form.modelStrict.contains(model) ? int(m_form.modelStrict.value(model)) : -1);
     showError(m_overrideError, QString());
     m_overrideForm->show();
     (model.isEmpty() ? static_cast<QWidget *>(m_overrideModel) : m_overrideThreshold)->setFocus();
@@ -299,27 +378,32 @@ bool ThresholdsEditor::saveOverride()
     const QString text = m_overrideThreshold->text().trimmed();
     bool number = true;
     const double value = text.isEmpty() ? -1 : QLocale::c().toDouble(text, &number);
+    const int strict = m_overrideStrict->currentData().toInt();   // -1: as the default
     QString problem;
     if (model.isEmpty())
         problem = QStringLiteral("Name the model, as requests send it (\"gpt-4o-mini\").");
     else if (m_editing.isEmpty() && (m_form.modelThresholds.contains(model)
-                                     || m_form.wholeConversationModels.contains(model)))
+                                     || m_form.wholeConversationModels.contains(model)
+                                     || m_form.modelStrict.contains(model)))
         problem = QStringLiteral("%1 already has an override: edit that one.").arg(model);
     else if (!number || (!text.isEmpty() && (value < 0 || value > 1)))
         problem = QStringLiteral("The threshold is a number from 0 to 1 (1 turns matching off), "
                                  "or empty to use the default.");
-    else if (text.isEmpty() && !m_overrideWhole->isChecked())
-        problem = QStringLiteral("Set a threshold or compare the whole conversation: as it is, "
-                                 "this override changes nothing.");
+    else if (text.isEmpty() && !m_overrideWhole->isChecked() && strict < 0)
+        problem = QStringLiteral("Set a threshold, strict matching or compare the whole "
+                                 "conversation: as it is, this override changes nothing.");
     showError(m_overrideError, problem);
     if (!problem.isEmpty())
         return false;
     m_form.modelThresholds.remove(model);
     m_form.wholeConversationModels.remove(model);
+    m_form.modelStrict.remove(model);
     if (!text.isEmpty())
         m_form.modelThresholds.insert(model, float(value));
     if (m_overrideWhole->isChecked())
         m_form.wholeConversationModels.insert(model);
+    if (strict >= 0)
+        m_form.modelStrict.insert(model, StrictMatching(strict));
     closeOverrideForm();
     fillOverrides();
     updateButtons();
@@ -331,6 +415,7 @@ void ThresholdsEditor::removeOverride()
     const QString model = selectedModel();
     m_form.modelThresholds.remove(model);
     m_form.wholeConversationModels.remove(model);
+    m_form.modelStrict.remove(model);
     closeOverrideForm();
     fillOverrides();
     updateButtons();
@@ -361,7 +446,8 @@ bool ThresholdsEditor::hasChanges() const
     const semantic::SemanticSettings running = m_host->semanticSettings();
     return m_form.threshold != running.threshold || m_form.guards != running.guards
            || m_form.modelThresholds != running.modelThresholds
-           || m_form.wholeConversationModels != running.wholeConversationModels;
+           || m_form.wholeConversationModels != running.wholeConversationModels
+           || m_form.strict != running.strict || m_form.modelStrict != running.modelStrict;
 }
 
 void ThresholdsEditor::updateButtons()
@@ -377,6 +463,8 @@ void ThresholdsEditor::updateButtons()
 
 bool ThresholdsEditor::apply()
 {
+    // Learned refusals are not the form's: they apply as they change, maybe since it was shown.
+    m_form.refusalRules = m_host->semanticSettings().refusalRules;
     m_host->setSemanticSettings(m_form);
     const auto settings = openSettings();
     SemanticPrefs prefs = SemanticPrefs::load(*settings);   // keeps the saved embedder
@@ -392,6 +480,7 @@ void ThresholdsEditor::revert()
 {
     closeOverrideForm();
     showSettings(m_host->semanticSettings());
+    m_rules->reload();
     m_status->clear();
 }
 

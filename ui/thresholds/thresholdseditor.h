@@ -14,10 +14,12 @@ class QTableWidget;
 namespace cachette::ui {
 
 class EngineHost;
+class RefusalRulesPanel;
 class ThresholdControl;
 
-// The Thresholds tab: the default threshold, the guards and per-model overrides, applied to
-// the engine with Apply (and saved) or dropped with Revert.
+// The Thresholds tab: the default threshold, the guards, strict matching and per-model
+// overrides, applied to the engine with Apply (and saved) or dropped with Revert; and the
+// learned refusals, which apply as soon as they change.
 class ThresholdsEditor : public QWidget
 {
     Q_OBJECT
@@ -31,6 +33,7 @@ public:
     // One model's threshold, as "Use it" after a wrong hit does: set and applied at once.
     void useModelThreshold(const QString &model, float threshold);
     void setKnownModels(const QStringList &models);
+    RefusalRulesPanel *refusalRules() const { return m_rules; }
 
 Q_SIGNALS:
     void applied(const cachette::semantic::SemanticSettings &settings);
@@ -38,6 +41,7 @@ Q_SIGNALS:
 private:
     QWidget *buildDefaultGroup();
     QWidget *buildGuardsGroup();
+    QWidget *buildStrictGroup();
     QWidget *buildOverridesGroup();
     QWidget *buildOverrideForm();
     QWidget *buildButtons();
@@ -58,6 +62,7 @@ private:
     QCheckBox *m_numbers = nullptr;
     QCheckBox *m_negation = nullptr;
     QCheckBox *m_literals = nullptr;
+    QComboBox *m_strict = nullptr;
     QTableWidget *m_overrides = nullptr;
     QPushButton *m_edit = nullptr;
     QPushButton *m_remove = nullptr;
@@ -65,11 +70,13 @@ private:
     QComboBox *m_overrideModel = nullptr;
     QLineEdit *m_overrideThreshold = nullptr;
     QCheckBox *m_overrideWhole = nullptr;
+    QComboBox *m_overrideStrict = nullptr;
     QLabel *m_overrideError = nullptr;
     QString m_editing;   // the model whose override the form edits ("" when adding)
     QPushButton *m_apply = nullptr;
     QPushButton *m_revert = nullptr;
     QLabel *m_status = nullptr;
+    RefusalRulesPanel *m_rules = nullptr;
 };
 
 } // namespace cachette::ui

@@ -2,6 +2,7 @@
 
 #include "engine/enginehost.h"
 #include "logpanels.h"
+#include "refusalrulespanel.h"
 #include "semanticlog.h"
 #include "store/entrycatalog.h"
 #include "thresholdseditor.h"
@@ -51,6 +52,8 @@ ThresholdsView::ThresholdsView(EngineHost *host, QWidget *parent)
 
     connect(m_tabs, &QTabWidget::currentChanged, this, &ThresholdsView::refresh);
     connect(m_hits, &SemanticHitsPanel::useThreshold, m_editor, &ThresholdsEditor::useModelThreshold);
+    connect(m_hits, &SemanticHitsPanel::refusalLearned, m_editor->refusalRules(),
+            &RefusalRulesPanel::reload);
     // Other tabs judge against the thresholds in force: keep them current after Apply.
     connect(m_editor, &ThresholdsEditor::applied, this, [this] {
         if (m_tabs->currentIndex() != EditorTab)
@@ -76,6 +79,7 @@ void ThresholdsView::refresh()
             m_editor->setKnownModels(m_catalog->models());
         if (!m_editor->hasChanges())
             m_editor->revert();   // picks up thresholds changed elsewhere (Use it)
+        m_editor->refusalRules()->reload();
         break;
     case TunerTab:
         m_tuner->refreshModels();
