@@ -52,6 +52,10 @@ private Q_SLOTS:
     void eachGuardCanBeSwitchedOff();
     void guardRefusalIsReported();
     void nextCandidateAfterRefusal();
+    void verifierRefusesNearTwinsAboveTheThreshold();
+    void nearestBelowThresholdIsVerifiedForWhatIf();
+    void toolsMakeTheVerifierStrict();
+    void toolResultTurnsAreNeverMatched();
 
     void contextSplitsLastUserMessage();
     void conversationsNeverShareAnswers();
@@ -174,6 +178,83 @@ void TestSemanticMatching::nextCandidateAfterRefusal()
     const Decision d = cache->decide({}, kChat, chat(QStringLiteral("How do I wait 5 seconds in a bash script loop?")));
     QCOMPARE(d.outcome, Decision::Outcome::Hit);
     QCOMPARE(d.match->entryKey, QByteArray("k5"));
+}
+
+void TestSemanticMatching::verifierRefusesNearTwinsAboveTheThreshold()
+{
+    auto cache = makeCache(0.3f);
+    cache->add("create", {}, kChat, chat(QStringLiteral("Create a git branch called feature-login")));
+    const Decision d = cache->decide({}, kChat, chat(QStringLiteral("Delete the git branch called feature-login")));
+    QCOMPARE(d.outcome, Decision::Outcome::Refused);
+    QCOMPARE(d.guard, Guard::Antonym);
+    QCOMPARE(d.refusal, QStringLiteral("antonym: delete \u2260 create"));
+    QCOMPARE(d.candidates.front().refusal, d.refusal);
+    QVERIFY(d.reason.contains(d.refusal));
+}
+
+void TestSemanticMatching::nearestBelowThresholdIsVerifiedForWhatIf()
+{
+    auto cache = makeCache(0.99f);
+    cache->add("create", {}, kChat, chat(QStringLiteral("Create a git branch called feature-login")));
+    Decision d = cache->decide({}, kChat, chat(QStringLiteral("Delete the git branch called feature-login")));
+    QCOMPARE(d.outcome, Decision::Outcome::Miss);
+    QVERIFY(!d.candidates.front().aboveThreshold);
+    QVERIFY2(d.refusal.startsWith(QStringLiteral("antonym: ")), qPrintable(d.refusal));
+    // A paraphrase below the threshold: the verifier has nothing against it.
+    d = cache->decide({}, kChat, chat(QStringLiteral("create a git branch named feature-login")));
+    QCOMPARE(d.outcome, Decision::Outcome::Miss);
+    QVERIFY2(d.refusal.isEmpty(), qPrintable(d.refusal));
+}
+
+void TestSemanticMatching::toolsMakeTheVerifierStrict()
+{
+    auto withTools = [](const QString &prompt) {
+        QJsonObject body = chat(prompt);
+        body.insert(QStringLiteral("tools"), QJsonArray{QJsonObject{{"type", "function"}}});
+        return body;
+    };
+    auto cache = makeCache(0.5f);
+    cache->add("plain", {}, kChat, chat(QStringLiteral("Remove the old log files from the build server")));
+    cache->add("tools", {}, kChat, withTools(QStringLiteral("Remove the old log files from the build server")));
+    const QString asked = QStringLiteral("Delete the old log files from the build server");
+    Decision d = cache->decide({}, kChat, chat(asked));
+    QCOMPARE(d.outcome, Decision::Outcome::Hit);
+    QVERIFY(!d.strict);
+    d = cache->decide({}, kChat, withTools(asked));
+    QVERIFY(d.strict);
+    QCOMPARE(d.outcome, Decision::Outcome::Refused);
+    QCOMPARE(d.guard, Guard::Synonym);
+    // Set per model or globally: never strict, or always.
+    SemanticSettings settings = cache->settings();
+    settings.modelStrict.insert(QStringLiteral("gpt-4o-mini"), StrictMatching::Never);
+    cache->setSettings(settings);
+    QCOMPARE(cache->decide({}, kChat, withTools(asked)).outcome, Decision::Outcome::Hit);
+    settings.modelStrict.clear();
+    settings.strict = StrictMatching::Always;
+    cache->setSettings(settings);
+    QCOMPARE(cache->decide({}, kChat, chat(asked)).outcome, Decision::Outcome::Refused);
+}
+
+void TestSemanticMatching::toolResultTurnsAreNeverMatched()
+{
+    QJsonObject openai = chat(QStringLiteral("Run the tests"));
+    QJsonArray messages = openai.value(QStringLiteral("messages")).toArray();
+    messages.append(QJsonObject{{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "3 passed"}});
+    openai.insert(QStringLiteral("messages"), messages);
+    PromptKey key = promptKey({}, kChat, openai);
+    QVERIFY(!key.usable);
+    QVERIFY(key.reason.contains(QLatin1String("tool result")));
+
+    const QJsonArray result{QJsonObject{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", "3 passed"}}};
+    const QJsonObject anthropic{{"model", "claude"},
+                                {"messages", QJsonArray{message("user", "Run the tests"),
+                                                        message("user", result)}}};
+    QVERIFY(!promptKey({}, QStringLiteral("messages"), anthropic).usable);
+    // With words of the user's own beside the tool result, the words are compared.
+    QJsonArray mixed = result;
+    mixed.append(QJsonObject{{"type", "text"}, {"text", "now count them"}});
+    const QJsonObject followUp{{"model", "claude"}, {"messages", QJsonArray{message("user", mixed)}}};
+    QCOMPARE(promptKey({}, QStringLiteral("messages"), followUp).text, QStringLiteral("now count them"));
 }
 
 void TestSemanticMatching::contextSplitsLastUserMessage()
