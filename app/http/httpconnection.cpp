@@ -3,6 +3,7 @@
 #include "httpexchange.h"
 #include "httpserver.h"
 #include "httpwire.h"
+#include "targetpath.h"
 
 #include <QTcpSocket>
 
@@ -249,7 +250,17 @@ void HttpConnection::processInput()
 
 void HttpConnection::feed(const char *data, qsizetype length)
 {
+    m_feedStart = data;
     const size_t parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
+    // What the next feed() continues from: the bytes consumed (a paused parse leaves the rest
+    // in m_leftover, fed next).
+    if (parsed >= 2) {
+        m_fedBefore[0] = data[parsed - 2];
+        m_fedBefore[1] = data[parsed - 1];
+    } else if (parsed == 1) {
+        m_fedBefore[0] = m_fedBefore[1];
+        m_fedBefore[1] = data[0];
+    }
     const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
     if (error == HPE_PAUSED) {
         // Paused in on_message_complete: keep the rest for later unless nothing more is read.
@@ -340,6 +351,16 @@ int HttpConnection::reject(int status, const char *code, const QString &message)
     return -1;   // any non-zero return stops the parser with a callback error
 }
 
+// The byte `back` places before `at`, which may lie in the previous feed().
+char HttpConnection::byteBefore(const char *at, int back) const
+{
+    const qptrdiff offset = at - m_feedStart;
+    if (offset >= back)
+        return at[-back];
+    const qptrdiff fromPrevious = back - offset;   // 1 or 2
+    return fromPrevious <= 2 ? m_fedBefore[2 - fromPrevious] : 0;
+}
+
 int HttpConnection::onUrl(http_parser *parser, const char *at, size_t length)
 {
     HttpConnection *c = self(parser);
@@ -357,6 +378,15 @@ int HttpConnection::onHeaderField(http_parser *parser, const char *at, size_t le
     const bool startsHeader = c->m_lastWasValue || c->m_current.headers.isEmpty();
     if (!c->addHeaderBytes(length + (startsHeader ? kHeaderLineOverhead : 0)))
         return c->reject(431, "headers_too_large", QStringLiteral("The request headers are too large."));
+    // libhttp-parser (built without HTTP_PARSER_STRICT) accepts what RFC 9112 forbids and other
+    // servers read differently, the stuff of request smuggling: refused here.
+    if (startsHeader && (c->byteBefore(at, 1) != '\n' || c->byteBefore(at, 2) != '\r'))
+        return c->reject(400, "malformed_request",
+                         QStringLiteral("Malformed HTTP request: a line ends in a bare LF (CRLF is required)."));
+    if (std::memchr(at, ' ', length) || std::memchr(at, '\t', length))
+        return c->reject(400, "malformed_request",
+                         QStringLiteral("Malformed HTTP request: white space in a header name or "
+                                        "before its colon."));
     if (startsHeader) {
         if (c->m_current.headers.isEmpty())
             c->m_current.headers.reserve(16);
@@ -373,6 +403,9 @@ int HttpConnection::onHeaderValue(http_parser *parser, const char *at, size_t le
     HttpConnection *c = self(parser);
     if (!c->addHeaderBytes(length))
         return c->reject(431, "headers_too_large", QStringLiteral("The request headers are too large."));
+    if (c->m_lastWasValue && c->byteBefore(at, 1) == '\n')   // a continuation line
+        return c->reject(400, "malformed_request",
+                         QStringLiteral("Malformed HTTP request: a folded header line (obs-fold)."));
     c->m_current.headers.last().second.append(at, qsizetype(length));
     c->m_lastWasValue = true;
     return 0;
@@ -391,6 +424,12 @@ int HttpConnection::onHeadersComplete(http_parser *parser)
     if (parser->http_major != 1) {
         return c->reject(505, "http_version_not_supported",
                          QStringLiteral("Only HTTP/1.0 and HTTP/1.1 are supported."));
+    }
+    const QString pathProblem = http::pathProblem(request.path);
+    if (!pathProblem.isEmpty()) {
+        return c->reject(400, "invalid_path",
+                         QStringLiteral("Refused: %1, which could reach the provider outside its "
+                                        "base path.").arg(pathProblem));
     }
     const bool hasLength = (parser->flags & F_CONTENTLENGTH) != 0;
     if (hasLength && parser->content_length > quint64(c->m_maxBodyBytes)) {

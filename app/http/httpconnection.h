@@ -63,6 +63,7 @@ private:
 
     bool addHeaderBytes(size_t length);
     int reject(int status, const char *code, const QString &message);
+    char byteBefore(const char *at, int back) const;
     void splitTarget();
     void sendContinueIfExpected();
     void completeRequest();
@@ -99,6 +100,10 @@ private:
     HttpRequest m_current;          // the request being parsed
     qsizetype m_headerBytes = 0;
     bool m_lastWasValue = false;    // header callbacks: a field after a value starts a new header
+    // Where the bytes being parsed start, and the two bytes fed just before them: header
+    // callbacks look at what precedes a field or value to tell CRLF from a bare LF or a fold.
+    const char *m_feedStart = nullptr;
+    char m_fedBefore[2] = {0, 0};
     Rejection m_rejection;          // set by a callback that refused the request
 
     QList<HttpExchange *> m_queue;  // unanswered exchanges, oldest first
