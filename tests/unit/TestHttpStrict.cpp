@@ -27,9 +27,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("mentions");
         const QByteArray host = "Host: localhost\r\n";
         QTest::newRow("space before colon") << QByteArray("GET /v1/models HTTP/1.1\r\nHost : localhost\r\n\r\n")
-                                            << "Malformed HTTP request";   // the parser's own refusal
+                                            << "before its colon";
         QTest::newRow("tab before colon") << QByteArray("GET /v1/models HTTP/1.1\r\n" + host + "X-A\t: b\r\n\r\n")
-                                          << "before its colon";
+                                          << "Malformed HTTP request";   // the parser's own refusal
         QTest::newRow("obs-fold") << QByteArray("GET /v1/models HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n")
                                   << "obs-fold";
         QTest::newRow("obs-fold tab") << QByteArray("GET /v1/models HTTP/1.1\r\n" + host + "X-A: a\r\n\tb\r\n\r\n")
