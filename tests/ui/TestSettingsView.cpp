@@ -2,6 +2,7 @@
 
 #include "engine/enginehost.h"
 #include "pricing/pricebook.h"
+#include "semantic/modelcheck.h"
 #include "settings/appsettings.h"
 #include "settings/settingsview.h"
 #include "uitest.h"
@@ -11,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSpinBox>
 #include <QTableWidget>
 
@@ -259,7 +261,132 @@ private Q_SLOTS:
         QVERIFY(m_host->config().semantic.embeddingsUrl.isEmpty());
     }
 
+    // The model check: off until asked for, applied and saved like the rest, never its key.
+    void modelCheckStartsOff()
+    {
+        auto *enabled = m_view->findChild<QCheckBox *>(QStringLiteral("modelCheckBox"));
+        QVERIFY2(enabled, "no model check group on the page");
+        QVERIFY(enabled->isVisible());
+        QVERIFY(!enabled->isChecked());
+        QVERIFY(!edit("modelCheckUrlEdit")->isEnabled());
+        QVERIFY(!edit("modelCheckModelEdit")->isEnabled());
+        QVERIFY(!label("modelCheckUrlError")->isVisible());
+        QVERIFY(!label("modelCheckModelError")->isVisible());
+        // It says what a check costs before anyone turns it on.
+        const QString cost = label("modelCheckCost")->text();
+        QVERIFY2(cost.contains(QStringLiteral("about %1 tokens").arg(semantic::kModelCheckBaseTokens))
+                     && cost.contains(QStringLiteral("remembered")),
+                 qPrintable(cost));
+        QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+        QVERIFY(!button("applyButton")->isEnabled());
+    }
+
+    void modelCheckAppliesAndIsSaved()
+    {
+        const QUrl url(QStringLiteral("http://127.0.0.1:11434/v1"));
+        QVERIFY(turnOnModelCheck(url.toString(), QStringLiteral("qwen2.5:0.5b")));
+        QVERIFY(!label("modelCheckUrlError")->isVisible());
+        QVERIFY(!label("modelCheckModelError")->isVisible());
+        QVERIFY(button("applyButton")->isEnabled());
+        QTest::mouseClick(button("applyButton"), Qt::LeftButton);
+        QVERIFY(label("appliedNote")->isVisible());
+
+        const semantic::ModelCheckConfig running = m_host->config().semantic.modelCheck;
+        QVERIFY(running.isOn());
+        QCOMPARE(running.baseUrl, url);
+        QCOMPARE(running.model, QStringLiteral("qwen2.5:0.5b"));
+        QVERIFY(!button("applyButton")->isEnabled());   // the form now equals what is saved
+
+        // The next launch: read back from the .ini, on for the engine and in a new page.
+        const AppSettings saved = AppSettings::load(*ui::openSettings());
+        QVERIFY(saved.semantic.prefs);
+        QCOMPARE(saved.semantic.prefs->modelCheckUrl, url);
+        QCOMPARE(saved.semantic.prefs->modelCheckModel, QStringLiteral("qwen2.5:0.5b"));
+        QVERIFY(saved.toEngineConfig(m_host->config()).semantic.modelCheck.isOn());
+        SettingsView reopened(m_host.get());
+        QVERIFY(reopened.findChild<QCheckBox *>(QStringLiteral("modelCheckBox"))->isChecked());
+        QCOMPARE(reopened.findChild<QLineEdit *>(QStringLiteral("modelCheckModelEdit"))->text(),
+                 QStringLiteral("qwen2.5:0.5b"));
+
+        // Off again: off for the engine and in the file.
+        clickBox(find<QCheckBox>("modelCheckBox"));
+        QVERIFY(m_view->apply());
+        QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+        QVERIFY(AppSettings::load(*ui::openSettings()).semantic.prefs->modelCheckUrl.isEmpty());
+    }
+
+    void badModelCheckUrlIsExplained()
+    {
+        QVERIFY(turnOnModelCheck(QStringLiteral("ftp://127.0.0.1:11434/v1"),
+                                 QStringLiteral("qwen2.5:0.5b")));
+        QLabel *error = label("modelCheckUrlError");
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("endpoint URL"))
+                     && error->text().contains(QStringLiteral("must start with http:// or https://")),
+                 qPrintable(error->text()));
+        QVERIFY(!button("applyButton")->isEnabled());
+        QVERIFY(!m_view->apply());
+        QVERIFY(label("formError")->isVisible());
+        QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+        QVERIFY(AppSettings::load(*ui::openSettings()).semantic.prefs->modelCheckUrl.isEmpty());
+
+        // A key in the URL would be saved with it: refused, with where the key goes instead.
+        type("modelCheckUrlEdit", QStringLiteral("http://me:sk-secret@127.0.0.1:11434/v1"));
+        QVERIFY2(error->text().contains(QStringLiteral("CACHETTE_MODEL_CHECK_API_KEY")),
+                 qPrintable(error->text()));
+        QVERIFY(!m_view->apply());
+
+        // A URL without a model is not enough either.
+        type("modelCheckUrlEdit", QStringLiteral("http://127.0.0.1:11434/v1"));
+        type("modelCheckModelEdit", QString());
+        QVERIFY(!error->isVisible());
+        QVERIFY(label("modelCheckModelError")->isVisible());
+        QVERIFY(!m_view->apply());
+        QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+    }
+
+    void modelCheckKeyIsNeverSaved()
+    {
+        const QByteArray key = "sk-model-check-test-4f1e9a";
+        qputenv("CACHETTE_MODEL_CHECK_API_KEY", key);
+        const auto unset = qScopeGuard([] { qunsetenv("CACHETTE_MODEL_CHECK_API_KEY"); });
+        QVERIFY(turnOnModelCheck(QStringLiteral("https://api.openai.com/v1"),
+                                 QStringLiteral("gpt-4o-mini")));
+        QVERIFY(m_view->apply());
+        QCOMPARE(m_host->config().semantic.modelCheck.apiKey, key);   // the engine has it
+
+        const QString path = ui::openSettings()->fileName();
+        QFile ini(path);
+        QVERIFY2(ini.open(QIODevice::ReadOnly), qPrintable(path));
+        const QByteArray text = ini.readAll();
+        QVERIFY2(text.contains("modelCheckModel=gpt-4o-mini"), text.constData());
+        QVERIFY2(!text.contains(key), text.constData());
+        for (const QString &name : ui::openSettings()->allKeys()) {   // nor an empty slot for one
+            QVERIFY2(!name.contains(QLatin1String("key"), Qt::CaseInsensitive)
+                         || name == QLatin1String("cache/isolateByApiKey"),
+                     qPrintable(name));
+        }
+    }
+
 private:
+    // Ticks the model check box, then types the endpoint and model; false without the group.
+    bool turnOnModelCheck(const QString &url, const QString &model)
+    {
+        auto *enabled = m_view->findChild<QCheckBox *>(QStringLiteral("modelCheckBox"));
+        if (!enabled)
+            return false;
+        if (!enabled->isChecked())
+            clickBox(enabled);
+        type("modelCheckUrlEdit", url);
+        type("modelCheckModelEdit", model);
+        return enabled->isChecked();
+    }
+
+    static void clickBox(QCheckBox *box)   // on the box, not the row's blank end
+    {
+        QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
+    }
+
     // Add, then the cells typed in: model, input, output, cached input.
     void addPrice(const QStringList &cells)
     {

@@ -33,6 +33,8 @@ const QString kModelStrict = QStringLiteral("semantic/modelStrictMatching");
 const QString kRefusalRules = QStringLiteral("semantic/refusalRules");
 const QString kEmbeddingsUrl = QStringLiteral("semantic/embeddingsUrl");
 const QString kEmbeddingsModel = QStringLiteral("semantic/embeddingsModel");
+const QString kModelCheckUrl = QStringLiteral("semantic/modelCheckUrl");
+const QString kModelCheckModel = QStringLiteral("semantic/modelCheckModel");
 
 // Maps and lists as one line of JSON: readable in the .ini, where QSettings would write a
 // QVariantMap as an opaque @Variant blob.
@@ -216,6 +218,8 @@ SemanticPrefs SemanticPrefs::load(const QSettings &s)
     p.refusalRules = rulesFromJson(s.value(kRefusalRules).toString());
     p.embeddingsUrl = QUrl(s.value(kEmbeddingsUrl).toString());
     p.embeddingsModel = s.value(kEmbeddingsModel).toString();
+    p.modelCheckUrl = QUrl(s.value(kModelCheckUrl).toString());
+    p.modelCheckModel = s.value(kModelCheckModel).toString();
     return p;
 }
 
@@ -232,6 +236,8 @@ void SemanticPrefs::save(QSettings &s) const
     s.setValue(kRefusalRules, rulesToJson(refusalRules));
     s.setValue(kEmbeddingsUrl, embeddingsUrl.toString());
     s.setValue(kEmbeddingsModel, embeddingsModel);
+    s.setValue(kModelCheckUrl, modelCheckUrl.toString());
+    s.setValue(kModelCheckModel, modelCheckModel);
     s.sync();
 }
 
@@ -257,8 +263,19 @@ void SemanticPrefs::applyTo(SemanticConfig *config) const
     config->settings.refusalRules = refusalRules;
     config->embeddingsUrl = embeddingsUrl;
     config->embeddingsModel = embeddingsModel;
+    // An endpoint chosen in the window after a start without one has no key yet: the command
+    // line reads the environment only for an endpoint it knows of at start.
     if (embeddingsUrl.isEmpty())
         config->embeddingsApiKey.clear();
+    else if (config->embeddingsApiKey.isEmpty())
+        config->embeddingsApiKey = qgetenv("CACHETTE_EMBEDDINGS_API_KEY");
+    semantic::ModelCheckConfig &check = config->modelCheck;
+    check.baseUrl = modelCheckUrl;
+    check.model = modelCheckModel;
+    if (modelCheckUrl.isEmpty())
+        check.apiKey.clear();
+    else if (check.apiKey.isEmpty())
+        check.apiKey = qgetenv("CACHETTE_MODEL_CHECK_API_KEY");
 }
 
 std::unique_ptr<QSettings> openSettings()

@@ -17,8 +17,8 @@
 namespace cachette::ui {
 
 // The semantic cache's part of the settings, edited by the Thresholds page and saved by it
-// alone (group "semantic"). Never an API key: CACHETTE_EMBEDDINGS_API_KEY stays in the
-// environment.
+// alone (group "semantic"). Never an API key: CACHETTE_EMBEDDINGS_API_KEY and
+// CACHETTE_MODEL_CHECK_API_KEY stay in the environment.
 struct SemanticPrefs
 {
     float threshold = semantic::kDefaultThreshold;
@@ -30,12 +30,16 @@ struct SemanticPrefs
     QList<semantic::RefusalRule> refusalRules;   // taught by "wrong hit", saved as toText()
     QUrl embeddingsUrl;        // empty: the built-in local embedder
     QString embeddingsModel;
+    QUrl modelCheckUrl;        // empty: no model check (the Settings page edits these two)
+    QString modelCheckModel;
 
     static SemanticPrefs load(const QSettings &settings);
     void save(QSettings &settings) const;
     // The thresholds, overrides, guards, strict matching and learned refusals from (or into)
     // the engine's settings.
     void setSettings(const semantic::SemanticSettings &settings);
+    // The embedder and the model check too; an endpoint's key is config's own (from the command
+    // line's environment) or, when there is none yet, read from the environment now.
     void applyTo(SemanticConfig *config) const;
 
     bool operator==(const SemanticPrefs &other) const = default;

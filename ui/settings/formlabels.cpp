@@ -2,8 +2,12 @@
 
 #include "common/proxystate.h"
 
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPalette>
+#include <QVBoxLayout>
 
 namespace cachette::ui {
 
@@ -33,6 +37,50 @@ void showFieldError(QLabel *label, const QString &error)
 {
     label->setText(asSentence(error));
     label->setVisible(!error.isEmpty());
+}
+
+QFormLayout *makeSettingsForm(QGroupBox *group)
+{
+    auto *form = new QFormLayout(group);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    form->setLabelAlignment(Qt::AlignRight | Qt::AlignTop);
+    form->setVerticalSpacing(10);
+    form->setHorizontalSpacing(14);
+    return form;
+}
+
+QWidget *fieldWithNotes(QWidget *field, QLabel *error, QLabel *hint)
+{
+    auto *box = new QWidget;
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(3);
+    layout->addWidget(field);
+    layout->addWidget(error);
+    if (hint)
+        layout->addWidget(hint);
+    return box;
+}
+
+QWidget *leftAligned(QWidget *widget)
+{
+    auto *row = new QWidget;
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(widget);
+    layout->addStretch(1);
+    return row;
+}
+
+void addSettingsRow(QFormLayout *form, const QString &label, QWidget *field, int labelWidth)
+{
+    auto *name = new QLabel(label);
+    name->setMinimumWidth(labelWidth);
+    name->setAlignment(Qt::AlignRight | Qt::AlignTop);
+    // Level with the first line of the field, which is taller than a label.
+    name->setContentsMargins(0, label.isEmpty() ? 0 : 4, 0, 0);
+    form->addRow(name, field);
 }
 
 } // namespace cachette::ui

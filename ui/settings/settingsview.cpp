@@ -1,6 +1,7 @@
 #include "settingsview.h"
 
 #include "formlabels.h"
+#include "modelcheckgroup.h"
 #include "reembednotes.h"
 
 #include "common/proxystate.h"
@@ -36,42 +37,6 @@ namespace {
 
 constexpr qint64 kMiB = 1024 * 1024;
 constexpr int kContentWidth = 760;
-
-// A field and its two lines below it (what is wrong, what it means) as one form row.
-QWidget *fieldWithNotes(QWidget *field, QLabel *error, QLabel *hint = nullptr)
-{
-    auto *box = new QWidget;
-    auto *layout = new QVBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(3);
-    layout->addWidget(field);
-    layout->addWidget(error);
-    if (hint)
-        layout->addWidget(hint);
-    return box;
-}
-
-// A widget left-aligned in its form row, at its own width rather than the row's.
-QWidget *leftAligned(QWidget *widget)
-{
-    auto *row = new QWidget;
-    auto *layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(widget);
-    layout->addStretch(1);
-    return row;
-}
-
-QFormLayout *makeForm(QGroupBox *group)
-{
-    auto *form = new QFormLayout(group);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
-    form->setLabelAlignment(Qt::AlignRight | Qt::AlignTop);
-    form->setVerticalSpacing(10);
-    form->setHorizontalSpacing(14);
-    return form;
-}
 
 QStringList splitOrigins(const QString &text)
 {
@@ -119,6 +84,13 @@ SettingsView::SettingsView(EngineHost *host, QWidget *parent)
     column->addWidget(buildCacheGroup());
     column->addWidget(buildAccessGroup());
     column->addWidget(buildEmbeddingsGroup());
+    m_modelCheck = new ModelCheckGroup(m_labelWidth);
+    connect(m_modelCheck, &ModelCheckGroup::edited, this, &SettingsView::onEdited);
+    connect(m_modelCheck, &ModelCheckGroup::submitted, this, [this] {
+        if (m_apply->isEnabled())
+            apply();
+    });
+    column->addWidget(m_modelCheck);
     column->addWidget(buildPricesGroup());
     column->addStretch(1);
     content->setMaximumWidth(kContentWidth);   // long form fields are hard to read
@@ -160,7 +132,7 @@ QList<SettingsView::Upstream> SettingsView::presets()
 QWidget *SettingsView::buildProxyGroup()
 {
     auto *group = new QGroupBox(QStringLiteral("Proxy"));
-    QFormLayout *form = makeForm(group);
+    QFormLayout *form = makeSettingsForm(group);
 
     m_listen = new QLineEdit;
     m_listen->setObjectName(QStringLiteral("listenEdit"));
@@ -206,7 +178,7 @@ QWidget *SettingsView::buildProxyGroup()
 QWidget *SettingsView::buildCacheGroup()
 {
     auto *group = new QGroupBox(QStringLiteral("Cache"));
-    QFormLayout *form = makeForm(group);
+    QFormLayout *form = makeSettingsForm(group);
 
     m_sizeCap = new QSpinBox;
     m_sizeCap->setObjectName(QStringLiteral("sizeCapSpin"));
@@ -255,7 +227,7 @@ QWidget *SettingsView::buildCacheGroup()
 QWidget *SettingsView::buildAccessGroup()
 {
     auto *group = new QGroupBox(QStringLiteral("Web pages"));
-    QFormLayout *form = makeForm(group);
+    QFormLayout *form = makeSettingsForm(group);
     m_origins = new QLineEdit;
     m_origins->setObjectName(QStringLiteral("originsEdit"));
     m_origins->setPlaceholderText(QStringLiteral("none, e.g. http://localhost:3000"));
@@ -271,7 +243,7 @@ QWidget *SettingsView::buildAccessGroup()
 QWidget *SettingsView::buildEmbeddingsGroup()
 {
     auto *group = new QGroupBox(QStringLiteral("Embeddings for near-repeats"));
-    QFormLayout *form = makeForm(group);
+    QFormLayout *form = makeSettingsForm(group);
     m_embedder = new QComboBox;
     m_embedder->setObjectName(QStringLiteral("embedderCombo"));
     m_embedder->addItem(QStringLiteral("Built-in (no network)"));
@@ -586,12 +558,7 @@ QWidget *SettingsView::buildButtonBar()
 
 void SettingsView::addRow(QFormLayout *form, const QString &label, QWidget *field)
 {
-    auto *name = new QLabel(label);
-    name->setMinimumWidth(m_labelWidth);
-    name->setAlignment(Qt::AlignRight | Qt::AlignTop);
-    // Level with the first line of the field, which is taller than a label.
-    name->setContentsMargins(0, label.isEmpty() ? 0 : 4, 0, 0);
-    form->addRow(name, field);
+    addSettingsRow(form, label, field, m_labelWidth);
 }
 
 void SettingsView::setCommandLineOverrides(const QStringList &flags)
@@ -625,6 +592,7 @@ void SettingsView::load(const AppSettings &settings)
     m_origins->setText(settings.allowedOrigins.join(QLatin1Char(' ')));
     const SemanticPrefs semantic = settings.semantic.prefs.value_or(SemanticPrefs());
     loadEmbeddings(semantic.embeddingsUrl, semantic.embeddingsModel);
+    m_modelCheck->load(semantic.modelCheckUrl, semantic.modelCheckModel);
     loadPrices(m_savedPrices);
     readPrices(&m_savedPrices);   // as the table shows them, so an untouched table is unchanged
     m_loading = false;
@@ -725,10 +693,15 @@ void SettingsView::onEdited()
     QUrl embeddingsUrl;
     QString embeddingsModel;
     valid = readEmbeddings(&embeddingsUrl, &embeddingsModel) && valid;
+    QUrl checkUrl;
+    QString checkModel;
+    valid = m_modelCheck->read(&checkUrl, &checkModel) && valid;
     const SemanticPrefs semantic = savedSemantic();
     const bool changed = !(form == m_saved) || prices != m_savedPrices
                          || embeddingsUrl != semantic.embeddingsUrl
-                         || embeddingsModel != semantic.embeddingsModel;
+                         || embeddingsModel != semantic.embeddingsModel
+                         || checkUrl != semantic.modelCheckUrl
+                         || checkModel != semantic.modelCheckModel;
     m_apply->setEnabled(valid && changed);
     m_revert->setEnabled(changed);
     showFormError(QString());
@@ -766,6 +739,9 @@ bool SettingsView::apply()
     bool valid = readForm(&next);
     valid = readPrices(&prices) && valid;
     valid = readEmbeddings(&embeddingsUrl, &embeddingsModel) && valid;
+    QUrl checkUrl;
+    QString checkModel;
+    valid = m_modelCheck->read(&checkUrl, &checkModel) && valid;
     if (!valid) {
         showFormError(QStringLiteral("fix the fields marked in red first"));
         return false;
@@ -774,8 +750,12 @@ bool SettingsView::apply()
     SemanticPrefs semantic = SemanticPrefs::load(*openSettings());
     const bool embedderChanged = embeddingsUrl != semantic.embeddingsUrl
                                  || embeddingsModel != semantic.embeddingsModel;
+    const bool modelCheckChanged = checkUrl != semantic.modelCheckUrl
+                                   || checkModel != semantic.modelCheckModel;
     semantic.embeddingsUrl = embeddingsUrl;
     semantic.embeddingsModel = embeddingsModel;
+    semantic.modelCheckUrl = checkUrl;
+    semantic.modelCheckModel = checkModel;
     next.semantic.prefs = semantic;
     QString error;
     const EngineConfig config = next.toEngineConfig(m_host->config());
@@ -787,7 +767,7 @@ bool SettingsView::apply()
     if (next.startAtLogin != m_saved.startAtLogin)
         applyStartAtLogin(next.startAtLogin, &loginError);
     next.save(*openSettings());
-    if (embedderChanged) {
+    if (embedderChanged || modelCheckChanged) {
         std::unique_ptr<QSettings> settings = openSettings();
         semantic.save(*settings);
     }

@@ -22,6 +22,7 @@ class OpenRouterPriceUpdate;
 namespace cachette::ui {
 
 class EngineHost;
+class ModelCheckGroup;
 
 // The Settings page: every field says what is wrong with it, in words, right under it.
 // Apply saves the settings and hands them to the engine at once (a new port restarts the
@@ -106,6 +107,7 @@ private:
     QLineEdit *m_embeddingsUrl;
     QLineEdit *m_embeddingsModel;
     QLabel *m_embeddingsError;
+    ModelCheckGroup *m_modelCheck;
     QLabel *m_formError;
     QLabel *m_appliedNote;
     QPushButton *m_revert;

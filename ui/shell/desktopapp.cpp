@@ -50,7 +50,8 @@ QStringList overridingFlags(const CommandLine &cli)
     QStringList flags;
     for (const char *name : {"listen", "upstream", "size-cap", "default-ttl",
                              "isolate-by-api-key", "allow-origin", "similarity-threshold",
-                             "embeddings-url", "embeddings-model"}) {
+                             "embeddings-url", "embeddings-model", "model-check-url",
+                             "model-check-model"}) {
         if (cli.given.contains(QString::fromLatin1(name)))
             flags.append(QString::fromLatin1(name));
     }
