@@ -324,7 +324,9 @@ private Q_SLOTS:
         QVERIFY2(error->text().contains(QStringLiteral("endpoint URL"))
                      && error->text().contains(QStringLiteral("must start with http:// or https://")),
                  qPrintable(error->text()));
+        QVERIFY(!label("modelCheckModelError")->isVisible());   // one thing at a time
         QVERIFY(!button("applyButton")->isEnabled());
+        QVERIFY(button("revertButton")->isEnabled());   // a change all the same
         QVERIFY(!m_view->apply());
         QVERIFY(label("formError")->isVisible());
         QVERIFY(!m_host->config().semantic.modelCheck.isOn());
@@ -343,6 +345,12 @@ private Q_SLOTS:
         QVERIFY(label("modelCheckModelError")->isVisible());
         QVERIFY(!m_view->apply());
         QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+
+        // Revert: off again, nothing red.
+        QTest::mouseClick(button("revertButton"), Qt::LeftButton);
+        QVERIFY(!find<QCheckBox>("modelCheckBox")->isChecked());
+        QVERIFY(!label("modelCheckModelError")->isVisible());
+        QVERIFY(!button("revertButton")->isEnabled());
     }
 
     void modelCheckKeyIsNeverSaved()

@@ -91,17 +91,14 @@ bool ModelCheckGroup::read(QUrl *url, QString *model)
                                       "goes in CACHETTE_MODEL_CHECK_API_KEY");
         *url = typed;
         *model = m_model->text().trimmed();
-        if (model->isEmpty())
+        // One thing at a time, as the embeddings fields do: not two red lines at the tick.
+        if (model->isEmpty() && urlError.isEmpty())
             modelError = QStringLiteral("enter the model's name, for example qwen2.5:0.5b");
     }
     showFieldError(m_urlError, urlError);
     showFieldError(m_modelError, modelError);
-    if (!urlError.isEmpty() || !modelError.isEmpty()) {
-        *url = QUrl();
-        model->clear();
-        return false;
-    }
-    return true;
+    // Invalid values still go out: a ticked box with a wrong URL is a change Revert can undo.
+    return urlError.isEmpty() && modelError.isEmpty();
 }
 
 void ModelCheckGroup::updateEnabled()

@@ -26,7 +26,7 @@ public:
     // An empty url is "off".
     void load(const QUrl &url, const QString &model);
     // What the form says, validated: both empty when off. False shows what is wrong under the
-    // field it is about.
+    // field it is about (url and model are then what was typed, not to be applied).
     bool read(QUrl *url, QString *model);
 
 Q_SIGNALS:

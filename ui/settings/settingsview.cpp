@@ -521,6 +521,7 @@ QWidget *SettingsView::buildButtonBar()
     m_appliedNote->setObjectName(QStringLiteral("appliedNote"));
     m_appliedNote->hide();
     m_revert = new QPushButton(QStringLiteral("Revert"));
+    m_revert->setObjectName(QStringLiteral("revertButton"));
     m_apply = new QPushButton(QStringLiteral("Apply"));
     m_apply->setObjectName(QStringLiteral("applyButton"));
     m_apply->setDefault(true);
