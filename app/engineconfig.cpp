@@ -19,6 +19,26 @@ QString EngineConfig::baseUrl() const
     return QStringLiteral("http://%1:%2/v1").arg(host).arg(port);
 }
 
+namespace {
+
+// An OpenAI-compatible endpoint the engine itself calls (embeddings, the model check): a URL
+// like the upstream's, and a model name.
+bool validateModelEndpoint(const QUrl &url, const QString &model, const QString &what,
+                           const QString &noModel, QString *error)
+{
+    if (model.isEmpty()) {
+        *error = noModel;
+        return false;
+    }
+    if (!validateUpstreamUrl(url, error)) {
+        error->replace(QStringLiteral("upstream URL"), what);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
 bool EngineConfig::validate(QString *error) const
 {
     if (!validateUpstreamUrl(upstream, error))
@@ -48,24 +68,19 @@ bool EngineConfig::validate(QString *error) const
         return false;
     }
     if (semantic.usesRemoteEmbedder()
-        && (!validateUpstreamUrl(semantic.embeddingsUrl, error)
-            || semantic.embeddingsModel.isEmpty())) {
-        if (semantic.embeddingsModel.isEmpty())
-            *error = QStringLiteral("an embeddings URL needs a model name too "
-                                    "(--embeddings-model, e.g. nomic-embed-text)");
-        else
-            error->replace(QStringLiteral("upstream URL"), QStringLiteral("embeddings URL"));
+        && !validateModelEndpoint(semantic.embeddingsUrl, semantic.embeddingsModel,
+                                  QStringLiteral("embeddings URL"),
+                                  QStringLiteral("an embeddings URL needs a model name too "
+                                                 "(--embeddings-model, e.g. nomic-embed-text)"),
+                                  error))
         return false;
-    }
     const semantic::ModelCheckConfig &check = semantic.modelCheck;
-    if (!check.baseUrl.isEmpty() && (!validateUpstreamUrl(check.baseUrl, error) || check.model.isEmpty())) {
-        if (check.model.isEmpty())
-            *error = QStringLiteral("a model check URL needs a model name too "
-                                    "(--model-check-model, e.g. qwen2.5:0.5b)");
-        else
-            error->replace(QStringLiteral("upstream URL"), QStringLiteral("model check URL"));
+    if (!check.baseUrl.isEmpty()
+        && !validateModelEndpoint(check.baseUrl, check.model, QStringLiteral("model check URL"),
+                                  QStringLiteral("a model check URL needs a model name too "
+                                                 "(--model-check-model, e.g. qwen2.5:0.5b)"),
+                                  error))
         return false;
-    }
     if (defaultTtlSeconds < 0) {
         *error = QStringLiteral("the default TTL cannot be negative");
         return false;

@@ -2,7 +2,6 @@
 
 #include "lexicon.h"
 
-#include <QSet>
 
 #include <optional>
 

@@ -18,6 +18,25 @@ class TestHttpStrict : public QObject
 private:
     ServerFixture m_fixture;
 
+    // One request on a fresh server, at once or byte by byte; calls counts the handler's runs.
+    Response roundTrip(const QByteArray &request, bool byteByByte, int *calls)
+    {
+        *calls = 0;
+        m_fixture.start([calls](HttpExchange *exchange) { ++*calls; echoPath(exchange); });
+        Client client(m_fixture.port);
+        Response response;
+        if (client.waitConnected()) {
+            if (byteByByte)
+                client.sendSlowly(request);
+            else
+                client.send(request);
+            if (client.waitForResponses(1))
+                response = client.response(0);
+        }
+        m_fixture.reset();
+        return response;
+    }
+
 private Q_SLOTS:
     void cleanup() { m_fixture.reset(); }
 
@@ -51,22 +70,13 @@ private Q_SLOTS:
         QFETCH(QString, mentions);
         for (bool byteByByte : {false, true}) {
             int calls = 0;
-            m_fixture.start([&](HttpExchange *exchange) { ++calls; echoPath(exchange); });
-            Client client(m_fixture.port);
-            QVERIFY(client.waitConnected());
-            if (byteByByte)
-                client.sendSlowly(request);
-            else
-                client.send(request);
-            QVERIFY(client.waitForResponses(1));
-            const Response &r = client.response(0);
+            const Response r = roundTrip(request, byteByByte, &calls);
             QCOMPARE(r.status, 400);
             QCOMPARE(r.header("Content-Type"), QByteArray("application/json"));
             const QString message = r.error().value("message").toString();
             QVERIFY2(message.contains(mentions), qPrintable(message));
             QVERIFY(!r.error().value("code").toString().isEmpty());
             QCOMPARE(calls, 0);
-            m_fixture.reset();
         }
     }
 
@@ -84,17 +94,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, request);
         for (bool byteByByte : {false, true}) {
             int calls = 0;
-            m_fixture.start([&](HttpExchange *exchange) { ++calls; echoPath(exchange); });
-            Client client(m_fixture.port);
-            QVERIFY(client.waitConnected());
-            if (byteByByte)
-                client.sendSlowly(request);
-            else
-                client.send(request);
-            QVERIFY(client.waitForResponses(1));
-            QCOMPARE(client.response(0).status, 200);
+            QCOMPARE(roundTrip(request, byteByByte, &calls).status, 200);
             QCOMPARE(calls, 1);
-            m_fixture.reset();
         }
     }
 

@@ -1,5 +1,6 @@
 #include "logpanels.h"
 
+#include "settings/formlabels.h"
 #include "engine/enginehost.h"
 #include "refusalrulespanel.h"
 #include "semantic/matchverifier.h"
@@ -59,14 +60,6 @@ QString entryPrompt(store::EntryCatalog *catalog, const QByteArray &key)
     return entry ? entry->promptText.simplified() : QString();
 }
 
-QLabel *note(const QString &text)
-{
-    auto *label = new QLabel(text);
-    label->setWordWrap(true);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
-
 } // namespace
 
 // --- What-if -------------------------------------------------------------------------------
@@ -103,7 +96,7 @@ WhatIfPanel::WhatIfPanel(EngineHost *host, store::EntryCatalog *catalog, QWidget
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 12, 0, 0);
     layout->setSpacing(10);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "Replays the last %1 requests that ran a semantic lookup at another threshold: which "
         "would have been served from the cache, and which no longer. Guards only ran above the "
         "threshold then in force, so a gained hit may still be refused by one.")
@@ -220,7 +213,7 @@ SemanticHitsPanel::SemanticHitsPanel(EngineHost *host, store::EntryCatalog *cata
     m_suggestion->hide();
 
     auto *buttons = new QHBoxLayout;
-    buttons->addWidget(note(QStringLiteral("Prompts answered from a similar cached prompt. If an "
+    buttons->addWidget(makeHintLabel(QStringLiteral("Prompts answered from a similar cached prompt. If an "
                                            "answer did not fit, mark it as a wrong hit.")), 1);
     buttons->addWidget(reloadButton);
     buttons->addWidget(m_wrong);

@@ -1,5 +1,6 @@
 #include "refusalrulespanel.h"
 
+#include "settings/formlabels.h"
 #include "engine/enginehost.h"
 #include "settings/appsettings.h"
 
@@ -12,14 +13,6 @@
 namespace cachette::ui {
 
 namespace {
-
-QLabel *note(const QString &text)
-{
-    auto *label = new QLabel(text);
-    label->setWordWrap(true);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
 
 QString words(const QStringList &side)
 {
@@ -65,7 +58,7 @@ RefusalRulesPanel::RefusalRulesPanel(EngineHost *host, QWidget *parent)
     m_list->setAlternatingRowColors(true);
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
     m_list->setMinimumHeight(80);
-    m_empty = note(QStringLiteral("None yet."));
+    m_empty = makeHintLabel(QStringLiteral("None yet."));
     m_empty->setObjectName(QStringLiteral("refusalRulesEmpty"));
     m_remove = new QPushButton(QStringLiteral("Remove"));
     m_remove->setObjectName(QStringLiteral("removeRefusalRule"));
@@ -75,7 +68,7 @@ RefusalRulesPanel::RefusalRulesPanel(EngineHost *host, QWidget *parent)
     buttons->addWidget(m_remove);
     buttons->addStretch(1);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "Taught by \"Wrong hit\" on Recent semantic hits: two prompts that differ only by these "
         "words never share an answer. Removing one takes effect at once.")));
     layout->addWidget(m_empty);

@@ -1,5 +1,6 @@
 #include "thresholdseditor.h"
 
+#include "settings/formlabels.h"
 #include "engine/enginehost.h"
 #include "refusalrulespanel.h"
 #include "settings/appsettings.h"
@@ -24,14 +25,6 @@
 namespace cachette::ui {
 
 namespace {
-
-QLabel *note(const QString &text)
-{
-    auto *label = new QLabel(text);
-    label->setWordWrap(true);
-    label->setForegroundRole(QPalette::PlaceholderText);
-    return label;
-}
 
 QLabel *errorLabel(const QString &name)
 {
@@ -108,7 +101,7 @@ QWidget *ThresholdsEditor::buildDefaultGroup()
     m_threshold->spinBox()->setObjectName(QStringLiteral("globalThresholdSpin"));
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_threshold);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "How similar a new prompt must be to a cached one to reuse its answer. Higher is "
         "stricter; 1.00 turns semantic matching off (exact matches still work).")));
     connect(m_threshold, &ThresholdControl::valueChanged, this, [this](double value) {
@@ -131,7 +124,7 @@ QWidget *ThresholdsEditor::buildGuardsGroup()
     m_literals = new QCheckBox(QStringLiteral("Code and quoted literals must match"));
     m_literals->setObjectName(QStringLiteral("guardLiterals"));
     auto *layout = new QVBoxLayout(group);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "Refuse a similar prompt that differs where embeddings are blind: \"30 seconds\" vs "
         "\"60 seconds\", \"is it safe\" vs \"is it not safe\", `foo()` vs `bar()`.")));
     for (QCheckBox *box : {m_numbers, m_negation, m_literals}) {
@@ -153,7 +146,7 @@ QWidget *ThresholdsEditor::buildStrictGroup()
     m_strict->addItem(QStringLiteral("Never"), int(StrictMatching::Never));
     auto *layout = new QVBoxLayout(group);
     layout->addWidget(m_strict);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "Strict: every word of the two prompts must match, and verbs only as written "
         "(\"remove\" is not \"delete\"), for requests whose answer an agent executes.")));
     connect(m_strict, &QComboBox::currentIndexChanged, this, [this] {
@@ -198,7 +191,7 @@ QWidget *ThresholdsEditor::buildOverridesGroup()
     buttons->addStretch(1);
 
     auto *layout = new QVBoxLayout(group);
-    layout->addWidget(note(QStringLiteral(
+    layout->addWidget(makeHintLabel(QStringLiteral(
         "A model's own threshold and strict matching, and whether to compare its whole "
         "conversation (system prompt and every turn) rather than the last user message.")));
     layout->addWidget(m_overrides, 1);

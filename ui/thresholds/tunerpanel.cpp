@@ -133,7 +133,10 @@ QWidget *TunerPanel::buildResults()
     header->setHighlightSections(false);
     header->resizeSection(SimilarityColumn, fontMetrics().horizontalAdvance(QStringLiteral("100.0 %")) + 140);
     header->setSectionResizeMode(PromptColumn, QHeaderView::Stretch);
-    header->setSectionResizeMode(GuardColumn, QHeaderView::ResizeToContents);
+    // The verifier's reason can be long ("entity: a, b, c ≠ d, e"): a fixed share, elided, with
+    // the whole text in the tooltip, so the cached prompt keeps its room.
+    header->setSectionResizeMode(GuardColumn, QHeaderView::Interactive);
+    header->resizeSection(GuardColumn, fontMetrics().horizontalAdvance(QStringLiteral("M")) * 22);
     header->setSectionResizeMode(VerdictColumn, QHeaderView::ResizeToContents);
 
     auto *results = new QWidget;
