@@ -2,13 +2,13 @@
 
 #include "errorreply.h"
 #include "headerfilter.h"
-#include "upstreamclient.h"
+#include "upstreamproblem.h"
 #include "cache/endpointkind.h"
 #include "http/httpserver.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkReply>
+#include "upstream/upstreamreply.h"
 
 namespace cachette::proxy {
 namespace {
@@ -50,15 +50,15 @@ InflightCall::~InflightCall()
     }
 }
 
-void InflightCall::start(QNetworkReply *reply, int idleTimeoutMs)
+void InflightCall::start(upstream::UpstreamReply *reply, int idleTimeoutMs)
 {
     m_reply = reply;
     m_startUs = monotonicUs();
     m_idle.setInterval(idleTimeoutMs);
     m_idle.start();
-    connect(reply, &QNetworkReply::metaDataChanged, this, &InflightCall::onMetaData);
-    connect(reply, &QNetworkReply::readyRead, this, &InflightCall::onReadyRead);
-    connect(reply, &QNetworkReply::finished, this, &InflightCall::onFinished);
+    connect(reply, &upstream::UpstreamReply::headReady, this, &InflightCall::onMetaData);
+    connect(reply, &upstream::UpstreamReply::readyRead, this, &InflightCall::onReadyRead);
+    connect(reply, &upstream::UpstreamReply::finished, this, &InflightCall::onFinished);
 }
 
 void InflightCall::join(http::HttpExchange *exchange, const CachedRequest &request, bool leader)
@@ -73,12 +73,12 @@ void InflightCall::join(http::HttpExchange *exchange, const CachedRequest &reque
 
 void InflightCall::onMetaData()
 {
-    if (m_mode != Mode::Waiting)
+    if (m_mode != Mode::Waiting || !m_reply->headReceived())
         return;
     m_idle.start();
-    m_status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    m_upstreamHeaders = forwardedResponseHeaders(m_reply->rawHeaderPairs());
-    m_upstreamType = m_reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    m_status = m_reply->status();
+    m_upstreamHeaders = forwardedResponseHeaders(m_reply->headers());
+    m_upstreamType = m_reply->header("content-type");
     const bool stream = isSuccess(m_status) && m_upstreamType.startsWith(kEventStream);
     m_mode = stream ? Mode::Stream : Mode::Body;
     if (!stream)
@@ -91,10 +91,10 @@ void InflightCall::onMetaData()
 
 void InflightCall::onReadyRead()
 {
-    m_idle.start();
-    if (m_mode == Mode::Waiting)
-        onMetaData();
     const QByteArray bytes = m_reply->readAll();
+    if (bytes.isEmpty())
+        return;
+    m_idle.start();
     if (m_mode == Mode::Body) {
         m_body += bytes;
         return;
@@ -136,11 +136,10 @@ void InflightCall::onFinished()
 {
     m_idle.stop();
     m_upstreamUs = monotonicUs() - m_startUs;
-    if (m_mode == Mode::Waiting && !isTransportError(m_reply->error()))
-        onMetaData();
-    if (m_reply->bytesAvailable() > 0)
-        onReadyRead();
-    if (m_mode == Mode::Stream) {
+    onMetaData();
+    onReadyRead();
+    const bool whole = !m_timedOut && m_reply->failure() == upstream::UpstreamReply::Failure::None;
+    if (m_mode == Mode::Stream && whole) {
         for (const cache::SseEvent &event : m_parser.finish())
             relay(event);
     }
@@ -148,10 +147,9 @@ void InflightCall::onFinished()
         end();
         return;
     }
-    if (m_timedOut || isTransportError(m_reply->error())) {
-        failAll(m_timedOut ? 504 : 502, transportError(),
-                m_timedOut ? QStringLiteral("upstream_timeout")
-                           : QStringLiteral("upstream_unreachable"));
+    if (!whole) {
+        failAll(describeProblem(*m_reply, m_timedOut ? m_idle.interval() / 1000 : 0,
+                                m_mode == Mode::Stream ? int(m_backlog.size()) : -1));
         return;
     }
     if (m_mode == Mode::Stream)
@@ -174,10 +172,17 @@ void InflightCall::finishStream()
         store(entry);
     }
     for (Subscriber &sub : m_subscribers) {
-        if (sub.headSent) {
+        if (sub.headSent && (complete || m_recorder.hasError())) {
+            // The provider's own error event (if any) was relayed as it came.
             if (sub.exchange)
                 sub.exchange->finish();
-            done(sub, m_status);
+            done(sub, complete ? m_status : 502);
+        } else if (sub.headSent) {
+            endStreamWithError(sub, {502, QStringLiteral("incomplete_stream"),
+                                     QStringLiteral("the provider ended its stream after %1 "
+                                                    "events without finishing it; nothing was "
+                                                    "cached")
+                                         .arg(m_backlog.size())});
         } else if (complete) {
             answerJson(sub, m_status, assembled);
         } else {
@@ -219,22 +224,29 @@ void InflightCall::finishBody()
     end();
 }
 
-void InflightCall::failAll(int status, const QString &message, const QString &code)
+void InflightCall::failAll(const UpstreamProblem &problem)
 {
     for (Subscriber &sub : m_subscribers) {
         if (sub.headSent) {
-            // Mid-stream: a truncated response tells the client something broke; a clean end
-            // would pass half an answer off as whole.
-            if (sub.exchange)
-                sub.exchange->abort();
-            done(sub, 502);
+            endStreamWithError(sub, problem);
         } else if (sub.exchange) {
-            respondProxyError(sub.exchange, sub.request.endpoint, status, message,
-                              QStringLiteral("upstream_error"), code);
-            done(sub, status);
+            respondProxyError(sub.exchange, sub.request.endpoint, problem.status, problem.message,
+                              QStringLiteral("upstream_error"), problem.code);
+            done(sub, problem.status);
         }
     }
     end();
+}
+
+// Mid-stream, the head (200) is gone: an error event in the client's dialect, then a proper
+// end, so its SDK raises the error instead of taking half an answer for a whole one.
+void InflightCall::endStreamWithError(Subscriber &sub, const UpstreamProblem &problem)
+{
+    if (sub.exchange) {
+        sub.exchange->writeChunk(streamErrorEvent(sub.request.endpoint, problem));
+        sub.exchange->finish();
+    }
+    done(sub, problem.status);
 }
 
 void InflightCall::answerJson(Subscriber &sub, int status, const QByteArray &body,
@@ -323,19 +335,6 @@ http::HeaderList InflightCall::headersFor(const Subscriber &sub, const QByteArra
     headers.emplaceBack(QByteArrayLiteral("X-Cachette"), sub.outcome.toLatin1());
     headers.emplaceBack(QByteArrayLiteral("X-Cachette-Key"), m_leader.key);
     return headers;
-}
-
-QString InflightCall::transportError() const
-{
-    const QString url = m_reply->url().toString(QUrl::RemoveQuery);
-    if (m_timedOut)
-        return QStringLiteral("the provider at %1 sent nothing for %2 s; Cachette gave up "
-                              "(raise --upstream-timeout if it is just slow)")
-            .arg(url)
-            .arg(m_idle.interval() / 1000);
-    return QStringLiteral("Cachette could not reach the provider at %1: %2. Check the upstream "
-                          "URL and your network.")
-        .arg(url, m_reply->errorString());
 }
 
 } // namespace cachette::proxy

@@ -11,9 +11,13 @@
 #include <QPointer>
 #include <QTimer>
 
-class QNetworkReply;
+namespace cachette::upstream {
+class UpstreamReply;
+}
 
 namespace cachette::proxy {
+
+struct UpstreamProblem;
 
 class InflightCall;
 
@@ -43,7 +47,7 @@ public:
     InflightCall(const CachedRequest &leader, CallObserver *observer, QObject *parent = nullptr);
     ~InflightCall() override;
 
-    void start(QNetworkReply *reply, int idleTimeoutMs);
+    void start(upstream::UpstreamReply *reply, int idleTimeoutMs);
     void join(http::HttpExchange *exchange, const CachedRequest &request, bool leader);
     const QByteArray &key() const { return m_leader.key; }
 
@@ -68,7 +72,8 @@ private:
     void sendEvent(Subscriber &sub, const cache::SseEvent &event);
     void finishStream();
     void finishBody();
-    void failAll(int status, const QString &message, const QString &code);
+    void failAll(const UpstreamProblem &problem);
+    void endStreamWithError(Subscriber &sub, const UpstreamProblem &problem);
     void answerJson(Subscriber &sub, int status, const QByteArray &body,
                     const QByteArray &type = QByteArrayLiteral("application/json"));
     void answerSynthesized(Subscriber &sub, const QByteArray &body);
@@ -77,11 +82,10 @@ private:
     void end();
 
     http::HeaderList headersFor(const Subscriber &sub, const QByteArray &contentType) const;
-    QString transportError() const;
 
     CachedRequest m_leader;
     CallObserver *m_observer;
-    QNetworkReply *m_reply = nullptr;
+    upstream::UpstreamReply *m_reply = nullptr;
     QList<Subscriber> m_subscribers;
     Mode m_mode = Mode::Waiting;
     int m_status = 0;

@@ -2,14 +2,14 @@
 
 #include "cachedrequest.h"
 #include "headerfilter.h"
-#include "upstreamclient.h"
+#include "errorreply.h"
+#include "upstreamproblem.h"
 #include "http/httpserver.h"
-
-#include <QNetworkReply>
+#include "upstream/upstreamreply.h"
 
 namespace cachette::proxy {
 
-PassthroughCall::PassthroughCall(http::HttpExchange *exchange, QNetworkReply *reply,
+PassthroughCall::PassthroughCall(http::HttpExchange *exchange, upstream::UpstreamReply *reply,
                                  int idleTimeoutMs, DoneCallback onDone, QObject *parent)
     : QObject(parent)
     , m_exchange(exchange)
@@ -24,9 +24,9 @@ PassthroughCall::PassthroughCall(http::HttpExchange *exchange, QNetworkReply *re
         m_reply->abort();
     });
     m_idle.start();
-    connect(reply, &QNetworkReply::metaDataChanged, this, &PassthroughCall::onMetaData);
-    connect(reply, &QNetworkReply::readyRead, this, &PassthroughCall::onReadyRead);
-    connect(reply, &QNetworkReply::finished, this, &PassthroughCall::onFinished);
+    connect(reply, &upstream::UpstreamReply::headReady, this, &PassthroughCall::onMetaData);
+    connect(reply, &upstream::UpstreamReply::readyRead, this, &PassthroughCall::onReadyRead);
+    connect(reply, &upstream::UpstreamReply::finished, this, &PassthroughCall::onFinished);
     connect(exchange, &http::HttpExchange::clientGone, this, [this] {
         m_reply->abort();   // the client left: stop the upstream call too
     });
@@ -41,21 +41,22 @@ PassthroughCall::~PassthroughCall()
 
 void PassthroughCall::onMetaData()
 {
-    const QVariant status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    if (m_status != 0 || !status.isValid() || !m_exchange)
+    if (m_status != 0 || !m_reply->headReceived() || !m_exchange)
         return;
     m_idle.start();
-    m_status = status.toInt();
-    http::HeaderList headers = forwardedResponseHeaders(m_reply->rawHeaderPairs());
+    m_status = m_reply->status();
+    http::HeaderList headers = forwardedResponseHeaders(m_reply->headers());
     headers.emplaceBack(QByteArrayLiteral("X-Cachette"), "bypass");
     m_exchange->writeHead(m_status, headers);
 }
 
 void PassthroughCall::onReadyRead()
 {
-    m_idle.start();
     onMetaData();
     const QByteArray bytes = m_reply->readAll();
+    if (bytes.isEmpty())
+        return;
+    m_idle.start();
     if (m_exchange)
         m_exchange->writeChunk(bytes);
 }
@@ -63,10 +64,8 @@ void PassthroughCall::onReadyRead()
 void PassthroughCall::onFinished()
 {
     m_idle.stop();
-    onMetaData();
-    if (m_reply->bytesAvailable() > 0)
-        onReadyRead();
-    if (!isTransportError(m_reply->error())) {
+    onReadyRead();
+    if (!m_timedOut && m_reply->failure() == upstream::UpstreamReply::Failure::None) {
         if (m_exchange)
             m_exchange->finish();
         complete(m_status);
@@ -77,19 +76,12 @@ void PassthroughCall::onFinished()
         complete(502);
         return;
     }
-    const int status = m_timedOut ? 504 : 502;
+    const UpstreamProblem problem = describeProblem(*m_reply, m_timedOut ? m_idle.interval() / 1000 : 0);
     if (m_exchange) {
-        http::respondError(m_exchange, status,
-                           QStringLiteral("Cachette could not get an answer from the provider at "
-                                          "%1: %2")
-                               .arg(m_reply->url().toString(QUrl::RemoveQuery),
-                                    m_timedOut ? QStringLiteral("it timed out")
-                                               : m_reply->errorString()),
-                           QStringLiteral("upstream_error"),
-                           m_timedOut ? QStringLiteral("upstream_timeout")
-                                      : QStringLiteral("upstream_unreachable"));
+        respondProxyError(m_exchange, QString::fromUtf8(m_exchange->request().path), problem.status, problem.message, QStringLiteral("upstream_error"),
+                          problem.code);
     }
-    complete(status);
+    complete(problem.status);
 }
 
 void PassthroughCall::complete(int status)

@@ -8,19 +8,22 @@
 
 #include <functional>
 
-class QNetworkReply;
+namespace cachette::upstream {
+class UpstreamReply;
+}
 
 namespace cachette::proxy {
 
 // Relays an uncached request's answer byte for byte as it arrives (any method, any endpoint,
-// streams included), marked X-Cachette: bypass. Deletes itself when done.
+// streams included), marked X-Cachette: bypass. An answer cut short is cut short for the client
+// too (no clean end); a failure before the head is a JSON error. Deletes itself when done.
 class PassthroughCall : public QObject
 {
     Q_OBJECT
 public:
     using DoneCallback = std::function<void(int status, qint64 upstreamUs)>;
 
-    PassthroughCall(http::HttpExchange *exchange, QNetworkReply *reply, int idleTimeoutMs,
+    PassthroughCall(http::HttpExchange *exchange, upstream::UpstreamReply *reply, int idleTimeoutMs,
                     DoneCallback onDone, QObject *parent = nullptr);
     ~PassthroughCall() override;
 
@@ -31,7 +34,7 @@ private:
     void complete(int status);
 
     QPointer<http::HttpExchange> m_exchange;
-    QNetworkReply *m_reply;
+    upstream::UpstreamReply *m_reply;
     DoneCallback m_onDone;
     QTimer m_idle;
     qint64 m_startUs;

@@ -266,8 +266,8 @@ void ProxyService::callUpstream(http::HttpExchange *exchange, const CachedReques
     call->join(exchange, request, true);
     if (!running)
         m_inflight.insert(request.key, call);
-    QNetworkReply *reply = m_upstream->send(exchange->request(),
-                                            upstreamBody(exchange->request().body, request));
+    upstream::UpstreamReply *reply = m_upstream->send(exchange->request(),
+                                                      upstreamBody(exchange->request().body, request));
     call->start(reply, m_settings.upstreamTimeoutMs);
 }
 
@@ -281,7 +281,7 @@ void ProxyService::handlePassthrough(http::HttpExchange *exchange)
     const QJsonObject body = QJsonDocument::fromJson(request.body).object();
     info.canonical.model = body.value(QLatin1String("model")).toString();
     info.canonical.stream = body.value(QLatin1String("stream")).toBool();
-    QNetworkReply *reply = m_upstream->send(request, request.body);
+    upstream::UpstreamReply *reply = m_upstream->send(request, request.body);
     new PassthroughCall(exchange, reply, m_settings.upstreamTimeoutMs,
                         [this, info](int status, qint64 upstreamUs) {
                             const bool ok = status >= 200 && status < 300;

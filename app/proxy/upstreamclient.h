@@ -1,45 +1,41 @@
 #pragma once
 
 #include "http/httprequest.h"
+#include "upstream/upstreamreply.h"
 
-#include <QList>
-#include <QNetworkReply>
 #include <QObject>
 #include <QUrl>
 
-class QNetworkAccessManager;
+namespace cachette::upstream {
+class CurlMulti;
+}
 
 namespace cachette::proxy {
 
-// Sends requests to the provider with QNetworkAccessManager (HTTPS, HTTP/2, the HTTP proxy from
-// the environment). Qt 6.4 caps HTTP/1.1 at six connections per host per manager and offers no
-// setting for it, so a small pool of managers carries many concurrent calls.
+// Sends the client's requests on to the provider's base URL over libcurl (HTTPS, HTTP/2
+// multiplexing, the HTTP proxy from http_proxy/https_proxy/no_proxy). Qt's
+// QNetworkAccessManager was replaced because it silently resends a request when a reused
+// keep-alive connection dies before the answer (a POST billed twice), and passes an answer cut
+// short of its Content-Length off as whole; see upstream/upstreamreply.h for what this does.
 class UpstreamClient : public QObject
 {
     Q_OBJECT
 public:
     explicit UpstreamClient(const QUrl &baseUrl, QObject *parent = nullptr);
 
-    void setBaseUrl(const QUrl &baseUrl);
+    void setBaseUrl(const QUrl &baseUrl) { m_base = baseUrl; }
     QUrl baseUrl() const { return m_base; }
 
     // The provider URL for a client target: "/v1/chat/completions?x" → base + "/chat/completions?x".
-    QUrl targetUrl(const http::HttpRequest &request) const;
+    QByteArray targetUrl(const http::HttpRequest &request) const;
 
     // Same method, headers (minus hop-by-hop ones) and the given body bytes. The caller owns the
     // reply and must deleteLater() it.
-    QNetworkReply *send(const http::HttpRequest &request, const QByteArray &body);
+    upstream::UpstreamReply *send(const http::HttpRequest &request, const QByteArray &body);
 
 private:
-    QNetworkAccessManager *pickManager();
-    void applyProxyPolicy(QNetworkAccessManager *manager) const;
-
     QUrl m_base;
-    QList<QNetworkAccessManager *> m_managers;
+    upstream::CurlMulti *m_curl;
 };
-
-// A failure to get an answer at all (refused, reset, TLS, proxy), as opposed to an HTTP error
-// status that arrived with a body the client should see.
-bool isTransportError(QNetworkReply::NetworkError error);
 
 } // namespace cachette::proxy

@@ -273,6 +273,9 @@ private Q_SLOTS:
         const HttpResult dropped = client.postStream(kMessages, body, dropping);
         QVERIFY2(!Message::fromEvents(dropped.events).eventNames.contains(QStringLiteral("message_stop")),
                  qPrintable(dropped.describe()));
+        // It ends with an error event in Anthropic's dialect, which the SDK raises.
+        QCOMPARE(dropped.events.constLast().eventName, QByteArray("error"));
+        QVERIFY(isAnthropicError(dropped.events.constLast().data, QStringLiteral("api_error")));
 
         // An upstream error status is relayed byte for byte and not stored.
         RawHeaders overloaded = anthropicHeaders();

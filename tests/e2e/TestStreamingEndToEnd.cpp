@@ -354,8 +354,13 @@ void TestStreamingEndToEnd::droppedStreamNotCached()
     E2E_VERIFY_RESULT(cut.status == 200, cut);
     QVERIFY2(!cut.sawDone(), qPrintable(QStringLiteral("a dropped stream must not end with [DONE]: ") + joined(cut.dataEvents())));
     QVERIFY2(!cut.dataEvents().isEmpty(), "the chunks before the drop are relayed");
-    QVERIFY2(cut.networkError != QNetworkReply::NoError,
-             qPrintable(QStringLiteral("the client must see a truncated response, not a clean end: ") + cut.describe()));
+    // The client's SDK must raise, not take half an answer for a whole one: the stream ends
+    // with an error event saying what happened.
+    const QJsonObject error = parseObject(cut.dataEvents().constLast()).value("error").toObject();
+    QVERIFY2(error.value("code").toString() == QStringLiteral("upstream_truncated"),
+             qPrintable(QStringLiteral("the stream must end with an error event: ") + cut.describe()));
+    QVERIFY2(error.value("message").toString().contains(QStringLiteral("closed the connection after")),
+             qPrintable(error.value("message").toString()));
 
     const HttpResult again = client.postStream(kChat, body);
     E2E_VERIFY_RESULT(again.status == 200 && again.header("X-Cachette") == "miss" && again.sawDone(), again);
@@ -429,6 +434,8 @@ void TestStreamingEndToEnd::stalledStreamMidwayNotCached()
     QVERIFY2(!cut.timedOut, "the proxy must end a stalled stream itself (--upstream-timeout 1)");
     E2E_VERIFY_RESULT(cut.status == 200, cut);   // the head was already sent
     QVERIFY2(!cut.sawDone(), qPrintable(joined(cut.dataEvents())));
+    QCOMPARE(parseObject(cut.dataEvents().constLast()).value("error").toObject().value("code").toString(),
+             QStringLiteral("upstream_timeout"));
     QVERIFY2(cut.finishedAtMs - cut.startedAtMs < 8000,
              qPrintable(QStringLiteral("took %1 ms with --upstream-timeout 1").arg(cut.finishedAtMs - cut.startedAtMs)));
     QTRY_VERIFY_WITH_TIMEOUT(upstream.requests().at(0).clientGone, 10'000);
