@@ -100,6 +100,7 @@ private Q_SLOTS:
     void base64EmbeddingsDecodedIdentically();
     void upstreamCalledOncePerDistinctRequest();
     void apiKeyNeverStored();
+    void droppedStreamRaisesInTheSdk();
     void cleanupTestCase();
 
 private:
@@ -190,6 +191,7 @@ void TestOpenAiSdk::runSdkAgainstProxy()
     Scenario tools = Scenario::withToolCalls();   // two parallel execute(language, code) calls
     tools.chunkDelayMs = 5;
     m_upstream->setScenarioForModel(QStringLiteral("gpt-4o"), tools);
+    m_upstream->setScenarioForModel(QStringLiteral("gpt-4o-dropped"), Scenario::dropMidStream(3));
 
     m_proxy = std::make_unique<CachetteProcess>(m_upstream->baseUrl());
     QVERIFY2(m_proxy->start(&error), qPrintable(error));
@@ -425,15 +427,16 @@ void TestOpenAiSdk::base64EmbeddingsDecodedIdentically()
 void TestOpenAiSdk::upstreamCalledOncePerDistinctRequest()
 {
     REQUIRE_SDK_RUN();
-    // Distinct requests: plain chat, streamed tools, streamed include_usage, embeddings. The
-    // second of each pair, the cross-mode call and the tools stream with include_usage are hits.
+    // Distinct requests: plain chat, streamed tools, streamed include_usage, embeddings, the
+    // dropped stream. The second of each pair, the cross-mode call and the tools stream with
+    // include_usage are hits.
     QStringList seen;
     for (const RecordedRequest &r : std::as_const(m_requests))
         seen << QStringLiteral("#%1 %2 %3 %4").arg(r.callNumber).arg(QString::fromLatin1(r.method),
                                                                     QString::fromLatin1(r.target),
                                                                     QString::fromUtf8(r.body.left(160)));
     const QString list = seen.join(QLatin1Char('\n'));
-    QVERIFY2(m_requests.size() == 4, qPrintable(QStringLiteral("%1 upstream calls:\n").arg(m_requests.size()) + list));
+    QVERIFY2(m_requests.size() == 5, qPrintable(QStringLiteral("%1 upstream calls:\n").arg(m_requests.size()) + list));
     int chat = 0, embeddings = 0;
     for (const RecordedRequest &r : std::as_const(m_requests)) {
         chat += r.path == kChatPath ? 1 : 0;
@@ -442,7 +445,7 @@ void TestOpenAiSdk::upstreamCalledOncePerDistinctRequest()
         QVERIFY2(r.header("Authorization") == "Bearer " + m_apiKey.toUtf8(),
                  qPrintable(QStringLiteral("call #%1 Authorization: %2").arg(r.callNumber).arg(QString::fromUtf8(r.header("Authorization")))));
     }
-    QVERIFY2(chat == 3 && embeddings == 1, qPrintable(list));
+    QVERIFY2(chat == 4 && embeddings == 1, qPrintable(list));
 }
 
 void TestOpenAiSdk::apiKeyNeverStored()
@@ -451,6 +454,18 @@ void TestOpenAiSdk::apiKeyNeverStored()
     QVERIFY2(m_dataFiles > 0, "the data dir holds no file: the check would prove nothing");
     QVERIFY2(m_filesWithKey.isEmpty(),
              qPrintable(QStringLiteral("the API key was written to: ") + m_filesWithKey.join(QStringLiteral(", "))));
+}
+
+void TestOpenAiSdk::droppedStreamRaisesInTheSdk()
+{
+    REQUIRE_SDK_RUN();
+    const QJsonObject dropped = m_results.value(QLatin1String("droppedStream")).toObject();
+    QVERIFY2(dropped.value(QLatin1String("threw")).toBool(),
+             qPrintable(QStringLiteral("the SDK took a cut stream for a whole one: ") + compactText(dropped)));
+    QCOMPARE(dropped.value(QLatin1String("name")).toString(), QStringLiteral("APIError"));
+    const QString message = dropped.value(QLatin1String("message")).toString();
+    QVERIFY2(message.contains(QLatin1String("closed the connection after")), qPrintable(message));
+    QVERIFY2(dropped.value(QLatin1String("chunks")).toInt() > 0, qPrintable(compactText(dropped)));
 }
 
 void TestOpenAiSdk::cleanupTestCase()

@@ -157,6 +157,28 @@ async function embeddingsOnce() {
   };
 }
 
+// A stream the provider cuts midway (the fake upstream drops model "gpt-4o-dropped" after three
+// chunks): the SDK must raise, not hand back half an answer as if it were whole.
+async function droppedStreamOnce() {
+  const seen = { chunks: 0, content: '', threw: false, name: null, message: null };
+  try {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-dropped',
+      messages: [system, { role: 'user', content: 'this answer will be cut' }],
+      stream: true,
+    });
+    for await (const chunk of stream) {
+      seen.chunks += 1;
+      seen.content += chunk.choices?.[0]?.delta?.content ?? '';
+    }
+  } catch (error) {
+    seen.threw = true;
+    seen.name = error?.constructor?.name ?? typeof error;
+    seen.message = String(error?.message ?? error);
+  }
+  return seen;
+}
+
 const results = { sdk: 'openai-node', sdkVersion: VERSION, node: process.version, baseURL };
 try {
   results.chat = [await chatOnce(), await chatOnce()];
@@ -168,6 +190,7 @@ try {
     recorded: await streamOnce({ ...toolsRequest, ...streamOptions }), // the tools entry: hit
   };
   results.embeddings = [await embeddingsOnce(), await embeddingsOnce()];
+  results.droppedStream = await droppedStreamOnce();
   results.ok = true;
 } catch (error) {
   results.ok = false;
