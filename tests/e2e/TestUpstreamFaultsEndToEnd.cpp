@@ -33,6 +33,15 @@ QString errorMessage(const HttpResult &result)
     return result.json().value("error").toObject().value("message").toString();
 }
 
+// How many request-log rows (cachette export-log) have this outcome and status.
+int loggedAs(const QString &dataDir, const QByteArray &outcomeAndStatus)
+{
+    const CachetteProcess::RunResult run = CachetteProcess::run(
+        {QStringLiteral("export-log"), QStringLiteral("--csv"), QStringLiteral("-"),
+         QStringLiteral("--data-dir"), dataDir});
+    return int(run.out.count(QByteArray("," + outcomeAndStatus + ",")));
+}
+
 } // namespace
 
 class TestUpstreamFaultsEndToEnd : public QObject
@@ -90,6 +99,9 @@ private Q_SLOTS:
         QCOMPARE(retried.status, 502);
         QCOMPARE(upstream.requestCount(again.toUtf8()), 2);
         QVERIFY(proxy.stop());
+        // Logged as what they were: failures, not successful misses.
+        QCOMPARE(loggedAs(proxy.dataDir(), "error,502"), kRounds + 1);
+        QCOMPARE(loggedAs(proxy.dataDir(), "miss,200"), kRounds);
     }
 
     // A stream cut after the head went out: the client gets an error event in its dialect and
@@ -122,6 +134,8 @@ private Q_SLOTS:
         QVERIFY(!again.sawDone());
         QCOMPARE(upstream.requestCount("cut [drop]"), 2);
         QVERIFY(proxy.stop());
+        QCOMPARE(loggedAs(proxy.dataDir(), "error,502"), 2);
+        QCOMPARE(loggedAs(proxy.dataDir(), "miss,200"), 1);
     }
 
     // 100 calls at once over raw client connections, one of which the provider drops before
