@@ -211,6 +211,10 @@ private Q_SLOTS:
         }
         for (const QString &prompt : confirmed)
             QVERIFY2(stored.contains(prompt), qPrintable(QStringLiteral("lost after kill -9: ") + prompt));
+        // Where the kill landed, so a run shows the storm was cut at different points.
+        qInfo("killed after %d answers: %d of %d storm entries stored, provider asked %d times",
+              killAfterAnswers, int(stored.size()) - kConfirmedBefore, kStormRequests,
+              upstream.requestCount() - kConfirmedBefore);
 
         // Restarted on the same file: every stored answer is a hit (the provider is not asked
         // again), and every storm request that left no row is a plain miss asked once more.
