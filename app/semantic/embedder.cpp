@@ -3,6 +3,16 @@
 #include <cmath>
 #include <cstring>
 
+// GCC instruments the ifunc resolver it writes for target_clones with ThreadSanitizer's hooks,
+// and the dynamic loader runs that resolver while relocating the binary, before the TSan
+// runtime is up: the tsan build's cachette crashed (SIGSEGV) before main. That build keeps the
+// portable loop alone; every other build, ASan's included, keeps the clones.
+#if defined(__SANITIZE_THREAD__)
+#define CACHETTE_TARGET_CLONES(...)
+#else
+#define CACHETTE_TARGET_CLONES(...) __attribute__((target_clones(__VA_ARGS__)))
+#endif
+
 namespace cachette::semantic {
 
 void normalize(Vector &v)
@@ -20,7 +30,7 @@ void normalize(Vector &v)
 // The brute-force scan's inner loop. Eight independent lanes let the compiler use SIMD without
 // -ffast-math; target_clones lets a portable build still use AVX2/AVX-512 where the CPU has them
 // (hnswlib's own kernels are chosen at compile time instead).
-__attribute__((target_clones("avx512f", "avx2", "default")))
+CACHETTE_TARGET_CLONES("avx512f", "avx2", "default")
 float dot(const float *a, const float *b, int dim)
 {
     typedef float Lanes __attribute__((vector_size(32)));
@@ -46,7 +56,7 @@ float dot(const float *a, const float *b, int dim)
 
 // The int8 index's kernel. GCC vectorises this loop (sign-extend to 16 bits, multiply, widen,
 // add); the clones give a portable build AVX-512 (x86-64-v4) and AVX2 versions of it.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+CACHETTE_TARGET_CLONES("arch=x86-64-v4", "avx2", "default")
 qint32 dotInt8(const qint8 *a, const qint8 *b, int dim)
 {
     qint32 sum = 0;

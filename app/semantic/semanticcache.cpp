@@ -265,12 +265,14 @@ std::vector<Neighbor> SemanticCache::nearest(quint64 context, const Vector &quer
     std::vector<Neighbor> found = m_index->search(context, query.data(), k);
     if (m_unindexed.isEmpty())
         return found;
-    // Compared as the index compares them (quantised), so a similarity does not move when
-    // the vector reaches the index.
-    const Vector stored = m_index->quantized(query.data());
+    // Compared with the index's own kernel on the codes it stores, so a similarity does not
+    // move, not even by a rounding step, when the vector reaches the index (a float dot of the
+    // dequantised vectors differed in the last bits: a threshold set at a similarity flipped
+    // between hit and miss with the indexer's timing).
+    const VectorIndex::Code queryCode = m_index->encoded(query.data());
     for (auto it = m_unindexed.cbegin(); it != m_unindexed.cend(); ++it) {
         if (it->context == context)
-            found.push_back({it.key(), dot(it->scanned.data(), stored.data(), int(stored.size()))});
+            found.push_back({it.key(), m_index->similarity(queryCode, it->code)});
     }
     std::sort(found.begin(), found.end(),
               [](const Neighbor &a, const Neighbor &b) { return a.similarity > b.similarity; });
@@ -347,8 +349,8 @@ void SemanticCache::indexLater(quint32 id, quint64 context, Vector unit)
         m_index->insert(id, context, unit.data());
         return;
     }
-    Vector scanned = m_index->quantized(unit.data());
-    m_unindexed.insert(id, Unindexed{context, std::move(unit), std::move(scanned)});
+    VectorIndex::Code code = m_index->encoded(unit.data());
+    m_unindexed.insert(id, Unindexed{context, std::move(unit), std::move(code)});
     QMetaObject::invokeMethod(m_indexer, [this, id] { indexOne(id); }, Qt::QueuedConnection);
 }
 

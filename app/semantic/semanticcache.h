@@ -190,7 +190,7 @@ private:
     {
         quint64 context = 0;
         Vector vector;   // unit length, for the index
-        Vector scanned;  // as the index stores it (VectorIndex::quantized()), for lookups
+        VectorIndex::Code code;   // as the index stores it (VectorIndex::encoded()), for lookups
     };
 
     Prepared prepare(const QString &cacheNamespace, const QString &endpoint,

@@ -421,11 +421,18 @@ std::vector<float> VectorIndex::vector(quint32 id) const
     return c ? decode(c) : std::vector<float>();
 }
 
-std::vector<float> VectorIndex::quantized(const float *v) const
+VectorIndex::Code VectorIndex::encoded(const float *v) const
 {
     Code c(m_codeSize);
     encode(v, c.data());
-    return decode(c.data());
+    return c;
+}
+
+// The flat scan's kernel, in its argument order; the graph's 1 - (1 - s) gives s back exactly
+// for any s in [0.5, 1] (both subtractions are exact there), where thresholds live.
+float VectorIndex::similarity(const Code &query, const Code &stored) const
+{
+    return codeSimilarity(query.data(), stored.data(), size_t(m_dimension));
 }
 
 std::vector<float> VectorIndex::decode(const qint8 *c) const

@@ -69,9 +69,12 @@ public:
     bool remove(quint32 id);
     bool contains(quint32 id) const { return m_where.contains(id); }
     std::vector<float> vector(quint32 id) const;   // dequantised; empty when absent
-    // v as stored (quantised, then back to floats): dot products of two such vectors are what
-    // search() reports, up to float rounding, without encoding either again.
-    std::vector<float> quantized(const float *v) const;
+    // v as the index stores it, and the similarity search() reports for a query's code and a
+    // stored one, to the last bit: a vector scored this way before it is inserted scores the
+    // same once it is in, so a threshold right at its similarity cannot flip with the timing.
+    using Code = std::vector<qint8>;
+    Code encoded(const float *v) const;
+    float similarity(const Code &query, const Code &stored) const;
     // The k most similar vectors of that context, most similar first, none below minSimilarity.
     std::vector<Neighbor> search(quint64 context, const float *query, int k,
                                  float minSimilarity = -1.0f) const;
@@ -91,7 +94,6 @@ private:
         bool inGraph;
     };
 
-    using Code = std::vector<qint8>;
     // Where a batch's codes come from: point i's code, written into buffer if it must be.
     using CodeSource = std::function<const qint8 *(size_t i, qint8 *buffer)>;
 

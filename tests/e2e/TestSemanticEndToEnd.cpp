@@ -156,13 +156,16 @@ private Q_SLOTS:
         }
         E2E_START_PROXY(proxy, upstream.baseUrl(), laxer, dataDir);
         ProxyClient client(proxy.rootUrl());
-        // Vectors load in the background after start: give them a moment.
+        // Vectors load in the background after start: give them a moment. The tries are
+        // no-store: a try answered before the index is ready is a miss, and stored it would make
+        // every later try an exact hit, never the semantic one (seen under the sanitizers).
         HttpResult near;
         QTRY_VERIFY_WITH_TIMEOUT(
             (near = client.post(kChat, conversation(kTripPlanning,
-                                                    QStringLiteral("what's the capital of france"))),
+                                                    QStringLiteral("what's the capital of france")),
+                                {{"Cache-Control", "no-store"}}),
              near.header("X-Cachette") == "semantic-hit"),
-            5000);
+            15'000);
         const HttpResult refused = client.post(
             kChat, conversation(kTripPlanning, QStringLiteral("Set the request timeout in the config file to 60 seconds")));
         E2E_VERIFY_RESULT(refused.header("X-Cachette") == "miss", refused);

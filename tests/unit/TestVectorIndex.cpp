@@ -97,7 +97,7 @@ private Q_SLOTS:
     void similarityCloseToFloatCosine();
     void equalVectorsScoreOne();
     void rankingFollowsFloatCosine();
-    void quantizedScoresAsSearchDoes();
+    void encodedScoresExactlyAsSearchDoes();
     void storesInt8();
     void dequantisedVectorReinsertsIdentically();
     void rebuildKeepsSimilarities();
@@ -181,17 +181,23 @@ void TestVectorIndex::rankingFollowsFloatCosine()
     }
 }
 
-// The semantic cache scores vectors not yet indexed with quantized(): the same as search().
-void TestVectorIndex::quantizedScoresAsSearchDoes()
+// The semantic cache scores vectors not yet indexed with encoded() and similarity(): to the
+// last bit what search() reports once they are in, from the flat array and from a graph.
+void TestVectorIndex::encodedScoresExactlyAsSearchDoes()
 {
     const std::vector<Vector> vectors = promptVectors(100);
-    VectorIndex index(kDim);
-    for (size_t i = 0; i < vectors.size(); ++i)
-        index.insert(quint32(i), 1, vectors[i].data());
-    const Vector query = index.quantized(vectors[42].data());
-    for (const Neighbor &n : index.search(1, vectors[42].data(), 10)) {
-        const Vector stored = index.quantized(vectors[n.id].data());
-        QVERIFY(std::abs(dot(query.data(), stored.data(), kDim) - n.similarity) < 1e-5f);
+    for (int graphThreshold : {1 << 30, 64}) {
+        IndexOptions options;
+        options.graphThreshold = graphThreshold;
+        VectorIndex index(kDim, options);
+        for (size_t i = 0; i < vectors.size(); ++i)
+            index.insert(quint32(i), 1, vectors[i].data());
+        QCOMPARE(index.graphCount(), graphThreshold == 64 ? 1 : 0);
+        const VectorIndex::Code query = index.encoded(vectors[42].data());
+        for (const Neighbor &n : index.search(1, vectors[42].data(), 10)) {
+            if (n.similarity >= 0.5f)   // where thresholds live (see VectorIndex::similarity())
+                QCOMPARE(index.similarity(query, index.encoded(vectors[n.id].data())), n.similarity);
+        }
     }
 }
 
