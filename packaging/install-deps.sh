@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything Cachette needs to build, test and benchmark on Debian 12.
+# Installs everything Cachette needs to build, test, fuzz and benchmark on Debian 12.
 # Idempotent: packages already present are left alone. Runs as root or through sudo.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ test_packages=(
   desktop-file-utils appstream dpkg-dev file
   nodejs
 )
+# Fuzzing (tests/fuzz, preset fuzz): clang and its libFuzzer runtime.
+fuzz_packages=(clang clang-14 libfuzzer-14-dev)
 # Debian ships npm apart from nodejs; NodeSource's nodejs bundles it and conflicts with Debian's npm.
 command -v npm >/dev/null 2>&1 || test_packages+=(npm)
 
@@ -23,7 +25,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 wanted=("${build_packages[@]}")
-if [ "${1:-}" != "--build-only" ]; then wanted+=("${test_packages[@]}"); fi
+if [ "${1:-}" != "--build-only" ]; then wanted+=("${test_packages[@]}" "${fuzz_packages[@]}"); fi
 
 missing=()
 for p in "${wanted[@]}"; do

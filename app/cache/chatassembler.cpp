@@ -3,6 +3,7 @@
 
 #include <QJsonArray>
 
+#include <limits>
 #include <map>
 
 namespace cachette::cache {
@@ -49,7 +50,12 @@ int toolCallIndex(const ChoiceParts &choice, const QJsonObject &call)
         if (parts.id == id)
             return index;
     }
-    return choice.toolCalls.empty() ? 0 : choice.toolCalls.rbegin()->first + 1;
+    if (choice.toolCalls.empty())
+        return 0;
+    // The stream sets the indexes: one at INT_MAX has no next (+1 would overflow, found by
+    // fuzz_sse_stream), so a call after it joins it. No real stream numbers calls that high.
+    const int last = choice.toolCalls.rbegin()->first;
+    return last < std::numeric_limits<int>::max() ? last + 1 : last;
 }
 
 void mergeToolCall(ChoiceParts &choice, const QJsonObject &call)

@@ -270,6 +270,25 @@ private Q_SLOTS:
                  QStringLiteral("import os\nprint(os.getcwd())"));
     }
 
+    // fuzz_sse_stream: an id-only call after one at index INT_MAX computed INT_MAX + 1 (signed
+    // overflow; in practice INT_MIN, so the later call came out first as a call of its own).
+    void toolCallAfterIndexIntMaxJoinsIt()
+    {
+        const QByteArray stream =
+            chatChunk(R"({"tool_calls":[{"index":2147483647,"id":"call_a","function":{"name":"f","arguments":"{"}}]})")
+            + chatChunk(R"({"tool_calls":[{"id":"call_b","function":{"arguments":"}"}}]})")
+            + chatChunk("{}", "\"tool_calls\"") + kDone;
+        StreamRecorder recorder(QStringLiteral("chat/completions"));
+        feed(recorder, stream);
+        QVERIFY(recorder.isComplete());
+        const QJsonArray calls = object(recorder.assembledResponse())[QLatin1String("choices")][0]
+                                     [QLatin1String("message")][QLatin1String("tool_calls")].toArray();
+        QCOMPARE(calls.size(), 1);
+        QCOMPARE(calls[0][QLatin1String("id")].toString(), QStringLiteral("call_a"));
+        QCOMPARE(calls[0][QLatin1String("function")][QLatin1String("arguments")].toString(),
+                 QStringLiteral("{}"));
+    }
+
     void openRouterCommentsAndCost()
     {
         StreamRecorder recorder(QStringLiteral("chat/completions"));
