@@ -162,6 +162,9 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
     close();
     raiseParserHeaderLimit(m_limits.maxHeaderBytes);
     raiseOpenFileLimit(m_limits.maxConnections);
+    // Qt's default backlog of 50 drops the SYNs of a burst of clients connecting at once; they
+    // retry after 1, 3, 7 s. The kernel caps it at net.core.somaxconn.
+    m_server.setListenBacklogSize(std::clamp(m_limits.maxConnections, 50, 1024));
     if (!m_server.listen(address, port)) {
         if (error)
             *error = describeListenError(m_server, address, port);
