@@ -3,11 +3,9 @@
 #include "httpexchange.h"
 #include "httpserver.h"
 #include "httpwire.h"
-#include "targetpath.h"
 
 #include <QTcpSocket>
 
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -19,32 +17,17 @@ namespace cachette::http {
 
 namespace {
 
-// Pipelined requests beyond this stay unparsed (and, once the socket's read buffer is full, unread)
-// until answers drain, so a client cannot make us hold an unbounded number of requests.
-constexpr qsizetype kMaxQueuedRequests = 64;
 // Bounds what the socket reads ahead of the parser; TCP flow control holds back the rest.
 constexpr qint64 kReadBufferSize = 256 * 1024;
 // How long a closing connection waits for the client's FIN after our last byte left.
 constexpr int kLingerMs = 2000;
-// Caps the up-front reservation for a declared body: a client may claim 32 MB and send nothing.
-constexpr qsizetype kMaxBodyReserve = 1024 * 1024;
-// Header lines cost more than their field and value bytes: ": " and CRLF.
-constexpr qsizetype kHeaderLineOverhead = 4;
+
+RequestDeadline::Limits deadlineLimits(const ServerLimits &limits)
+{
+    return {limits.headerTimeoutMs, limits.bodyGraceMs, limits.minBodyBytesPerSecond};
+}
 
 } // namespace
-
-const http_parser_settings HttpConnection::s_settings = {
-    &HttpConnection::onMessageBegin,
-    &HttpConnection::onUrl,
-    nullptr,   // on_status: responses only
-    &HttpConnection::onHeaderField,
-    &HttpConnection::onHeaderValue,
-    &HttpConnection::onHeadersComplete,
-    &HttpConnection::onBody,
-    &HttpConnection::onMessageComplete,
-    nullptr,   // on_chunk_header: the parser de-chunks for us
-    nullptr,   // on_chunk_complete
-};
 
 HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
     : QObject(server)
@@ -54,6 +37,8 @@ HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
     , m_maxHeaderBytes(server->limits().maxHeaderBytes)
     , m_maxBodyBytes(server->limits().maxBodyBytes)
     , m_idleTimeoutMs(server->limits().idleTimeoutMs)
+    , m_deadline(deadlineLimits(server->limits()),
+                 [this](RequestDeadline::Expiry expiry) { onRequestDeadline(expiry); })
 {
     // QTcpServer parents its sockets to itself; the connection must own its socket so that
     // the destruction order of the server's members cannot leave us a dangling pointer.
@@ -72,6 +57,7 @@ HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
     m_idleTimer.setSingleShot(true);
     connect(&m_idleTimer, &QTimer::timeout, this, &HttpConnection::onIdleTimeout);
     becameIdle();
+    m_deadline.startConnection();
 
     // Bytes may have arrived before we connected to readyRead.
     if (m_socket->bytesAvailable() > 0)
@@ -104,6 +90,7 @@ void HttpConnection::detach()
     m_server = nullptr;
     m_closed = true;
     m_idleTimer.stop();
+    m_deadline.stop();
     for (HttpExchange *exchange : std::as_const(m_queue)) {
         exchange->blockSignals(true);
         exchange->markClientGone();
@@ -120,6 +107,7 @@ void HttpConnection::onDisconnected()
         return;
     m_closed = true;
     m_idleTimer.stop();
+    m_deadline.stop();
     m_leftover.clear();
     abandonQueue();
     if (m_server)
@@ -156,6 +144,37 @@ void HttpConnection::onIdleTimeout()
     drop();   // idle keep-alive connection, or a client that stopped reading our answer
 }
 
+void HttpConnection::onRequestDeadline(RequestDeadline::Expiry expiry)
+{
+    if (m_closed || m_closing || m_stopParsing)
+        return;
+    m_stopParsing = true;
+    const ServerLimits &limits = m_server ? m_server->limits() : ServerLimits();
+    m_rejection.status = 408;
+    m_rejection.code = "request_timeout";
+    m_rejection.message = expiry == RequestDeadline::Expiry::Headers
+        ? QStringLiteral("The request headers did not arrive within %1 ms; the connection is "
+                         "closed.").arg(limits.headerTimeoutMs)
+        : QStringLiteral("The request body arrived slower than %1 bytes per second; the "
+                         "connection is closed.").arg(limits.minBodyBytesPerSecond);
+    answerRejection();
+    if (!m_closed)
+        discardInput();
+}
+
+std::optional<HttpConnection::EvictionRank> HttpConnection::evictionRank() const
+{
+    if (m_closed)
+        return std::nullopt;
+    if (m_writeShut)   // our last answer is out; only waiting for the client's FIN
+        return EvictionRank{0, 0};
+    if (m_closing || !m_queue.isEmpty())   // an answer is being made or written
+        return std::nullopt;
+    if (m_deadline.isReading())
+        return EvictionRank{1, m_deadline.readingForNs()};
+    return EvictionRank{2, m_lastActivity.nsecsElapsed()};
+}
+
 void HttpConnection::becameIdle()
 {
     m_lastActivity.restart();
@@ -167,6 +186,7 @@ void HttpConnection::becameIdle()
 void HttpConnection::closeAfterFlush()
 {
     m_closing = true;
+    m_deadline.stop();
     m_stopParsing = true;
     m_leftover.clear();
     if (m_socket->bytesToWrite() == 0)
@@ -251,16 +271,25 @@ void HttpConnection::processInput()
 void HttpConnection::feed(const char *data, qsizetype length)
 {
     m_feedStart = data;
-    const size_t parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
-    // What the next feed() continues from: the bytes consumed (a paused parse leaves the rest
-    // in m_leftover, fed next).
-    if (parsed >= 2) {
-        m_fedBefore[0] = data[parsed - 2];
-        m_fedBefore[1] = data[parsed - 1];
-    } else if (parsed == 1) {
-        m_fedBefore[0] = m_fedBefore[1];
-        m_fedBefore[1] = data[0];
+    size_t parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
+    if (m_checkingHeaderEnd) {
+        // Paused in on_headers_complete, on the LF that ends the headers.
+        m_checkingHeaderEnd = false;
+        if (!headersEndInCrlf(data + parsed)) {
+            m_stopParsing = true;
+            m_rejection = {400, "malformed_request",
+                           QStringLiteral("Malformed HTTP request: a line ends in a bare LF (CRLF is "
+                                          "required).")};
+            return;
+        }
+        rememberFed(data, parsed);
+        http_parser_pause(&m_parser, 0);
+        data += parsed;
+        length -= qsizetype(parsed);
+        m_feedStart = data;
+        parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
     }
+    rememberFed(data, parsed);
     const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
     if (error == HPE_PAUSED) {
         // Paused in on_message_complete: keep the rest for later unless nothing more is read.
@@ -281,6 +310,23 @@ void HttpConnection::feed(const char *data, qsizetype length)
                        QStringLiteral("Malformed HTTP request: %1.")
                            .arg(QLatin1String(http_errno_description(error)))};
     }
+}
+
+void HttpConnection::rememberFed(const char *data, size_t parsed)
+{
+    // What the next feed() continues from: the bytes consumed (a paused parse leaves the rest
+    // in m_leftover, fed next).
+    for (size_t i = parsed > kFedHistory ? parsed - kFedHistory : 0; i < parsed; ++i) {
+        std::memmove(m_fedBefore, m_fedBefore + 1, kFedHistory - 1);
+        m_fedBefore[kFedHistory - 1] = data[i];
+    }
+}
+
+bool HttpConnection::headersEndInCrlf(const char *finalLf) const
+{
+    // "\r\n\r\n": the last header line (or the request line) and the empty line, both CRLF.
+    return *finalLf == '\n' && byteBefore(finalLf, 1) == '\r' && byteBefore(finalLf, 2) == '\n'
+        && byteBefore(finalLf, 3) == '\r';
 }
 
 void HttpConnection::dispatchFresh()
@@ -314,207 +360,6 @@ void HttpConnection::resumeParsing()
     m_parsePaused = false;
     http_parser_pause(&m_parser, 0);
     processInput();
-}
-
-// ---- parser callbacks -------------------------------------------------------------------------
-
-HttpConnection *HttpConnection::self(http_parser *parser)
-{
-    return static_cast<HttpConnection *>(parser->data);
-}
-
-int HttpConnection::onMessageBegin(http_parser *parser)
-{
-    HttpConnection *c = self(parser);
-    // Field by field: assigning a fresh HttpRequest would allocate a QHostAddress per request.
-    c->m_current.method.clear();
-    c->m_current.target.clear();
-    c->m_current.path.clear();
-    c->m_current.query.clear();
-    c->m_current.headers.clear();
-    c->m_current.body.clear();
-    c->m_current.peer = c->m_peer;   // shares data: no allocation
-    c->m_headerBytes = 0;
-    c->m_lastWasValue = false;
-    return 0;
-}
-
-bool HttpConnection::addHeaderBytes(size_t length)
-{
-    m_headerBytes += qsizetype(length);
-    return m_headerBytes <= m_maxHeaderBytes;
-}
-
-int HttpConnection::reject(int status, const char *code, const QString &message)
-{
-    m_rejection = {status, code, message};
-    return -1;   // any non-zero return stops the parser with a callback error
-}
-
-// The byte `back` places before `at`, which may lie in the previous feed().
-char HttpConnection::byteBefore(const char *at, int back) const
-{
-    const qptrdiff offset = at - m_feedStart;
-    if (offset >= back)
-        return at[-back];
-    const qptrdiff fromPrevious = back - offset;   // 1 or 2
-    return fromPrevious <= 2 ? m_fedBefore[2 - fromPrevious] : 0;
-}
-
-int HttpConnection::onUrl(http_parser *parser, const char *at, size_t length)
-{
-    HttpConnection *c = self(parser);
-    if (!c->addHeaderBytes(length))
-        return c->reject(431, "headers_too_large", QStringLiteral("The request line is too long."));
-    c->m_current.target.append(at, qsizetype(length));
-    return 0;
-}
-
-int HttpConnection::onHeaderField(http_parser *parser, const char *at, size_t length)
-{
-    HttpConnection *c = self(parser);
-    // The parser may split a name across calls (when it straddles two reads): a name piece
-    // right after a value starts a new header, otherwise it continues the current name.
-    const bool startsHeader = c->m_lastWasValue || c->m_current.headers.isEmpty();
-    if (!c->addHeaderBytes(length + (startsHeader ? kHeaderLineOverhead : 0)))
-        return c->reject(431, "headers_too_large", QStringLiteral("The request headers are too large."));
-    // libhttp-parser (built without HTTP_PARSER_STRICT) accepts what RFC 9112 forbids and other
-    // servers read differently, the stuff of request smuggling: refused here.
-    if (startsHeader && (c->byteBefore(at, 1) != '\n' || c->byteBefore(at, 2) != '\r'))
-        return c->reject(400, "malformed_request",
-                         QStringLiteral("Malformed HTTP request: a line ends in a bare LF (CRLF is required)."));
-    if (std::memchr(at, ' ', length) || std::memchr(at, '\t', length))
-        return c->reject(400, "malformed_request",
-                         QStringLiteral("Malformed HTTP request: white space in a header name or "
-                                        "before its colon."));
-    if (startsHeader) {
-        if (c->m_current.headers.isEmpty())
-            c->m_current.headers.reserve(16);
-        c->m_current.headers.append({QByteArray(at, qsizetype(length)), QByteArray()});
-        c->m_lastWasValue = false;
-    } else {
-        c->m_current.headers.last().first.append(at, qsizetype(length));
-    }
-    return 0;
-}
-
-int HttpConnection::onHeaderValue(http_parser *parser, const char *at, size_t length)
-{
-    HttpConnection *c = self(parser);
-    if (!c->addHeaderBytes(length))
-        return c->reject(431, "headers_too_large", QStringLiteral("The request headers are too large."));
-    if (c->m_lastWasValue && c->byteBefore(at, 1) == '\n')   // a continuation line
-        return c->reject(400, "malformed_request",
-                         QStringLiteral("Malformed HTTP request: a folded header line (obs-fold)."));
-    c->m_current.headers.last().second.append(at, qsizetype(length));
-    c->m_lastWasValue = true;
-    return 0;
-}
-
-int HttpConnection::onHeadersComplete(http_parser *parser)
-{
-    HttpConnection *c = self(parser);
-    HttpRequest &request = c->m_current;
-    // The parser's method names are static strings: wrap them instead of copying.
-    const char *method = http_method_str(static_cast<http_method>(parser->method));
-    request.method = QByteArray::fromRawData(method, qsizetype(std::strlen(method)));
-    request.httpMinor = parser->http_minor;
-    c->splitTarget();
-
-    if (parser->http_major != 1) {
-        return c->reject(505, "http_version_not_supported",
-                         QStringLiteral("Only HTTP/1.0 and HTTP/1.1 are supported."));
-    }
-    const QString pathProblem = http::pathProblem(request.path);
-    if (!pathProblem.isEmpty()) {
-        return c->reject(400, "invalid_path",
-                         QStringLiteral("Refused: %1, which could reach the provider outside its "
-                                        "base path.").arg(pathProblem));
-    }
-    const bool hasLength = (parser->flags & F_CONTENTLENGTH) != 0;
-    if (hasLength && parser->content_length > quint64(c->m_maxBodyBytes)) {
-        return c->reject(413, "request_too_large",
-                         QStringLiteral("The request body is larger than %1 bytes.")
-                             .arg(c->m_maxBodyBytes));
-    }
-    if (hasLength && parser->content_length > 0)
-        request.body.reserve(std::min(qsizetype(parser->content_length), kMaxBodyReserve));
-    c->sendContinueIfExpected();
-    return 0;
-}
-
-void HttpConnection::splitTarget()
-{
-    HttpRequest &request = m_current;
-    http_parser_url url;
-    http_parser_url_init(&url);
-    // The URL parser stores 16-bit offsets; longer targets stay unsplit.
-    const bool parsed = request.target.size() <= 0xffff
-        && http_parser_parse_url(request.target.constData(), size_t(request.target.size()),
-                                 m_parser.method == HTTP_CONNECT, &url) == 0;
-    if (!parsed) {
-        request.path = request.target;
-        return;
-    }
-    if (url.field_set & (1 << UF_PATH)) {
-        const auto &field = url.field_data[UF_PATH];
-        // Origin-form without a query: share the target's buffer instead of copying.
-        request.path = field.off == 0 && field.len == request.target.size()
-            ? request.target
-            : request.target.mid(field.off, field.len);
-    }
-    if (url.field_set & (1 << UF_QUERY)) {
-        const auto &field = url.field_data[UF_QUERY];
-        request.query = request.target.mid(field.off, field.len);
-    }
-}
-
-void HttpConnection::sendContinueIfExpected()
-{
-    // curl and others wait a second for "100 Continue" before sending a large body. We can only
-    // interleave it while no earlier response is being written on this connection.
-    const bool hasBody = (m_parser.flags & F_CHUNKED)
-        || ((m_parser.flags & F_CONTENTLENGTH) && m_parser.content_length > 0);
-    if (!hasBody || m_parser.http_minor < 1 || !m_queue.isEmpty())
-        return;
-    const QByteArray expect = m_current.header("Expect");
-    if (!expect.isEmpty() && wire::equalsIgnoreCase(expect, "100-continue"))
-        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-}
-
-int HttpConnection::onBody(http_parser *parser, const char *at, size_t length)
-{
-    HttpConnection *c = self(parser);
-    // Content-Length was checked up front; this catches chunked bodies.
-    if (c->m_current.body.size() + qsizetype(length) > c->m_maxBodyBytes) {
-        return c->reject(413, "request_too_large",
-                         QStringLiteral("The request body is larger than %1 bytes.")
-                             .arg(c->m_maxBodyBytes));
-    }
-    c->m_current.body.append(at, qsizetype(length));
-    return 0;
-}
-
-int HttpConnection::onMessageComplete(http_parser *parser)
-{
-    self(parser)->completeRequest();
-    return 0;
-}
-
-void HttpConnection::completeRequest()
-{
-    auto *exchange = new HttpExchange(std::move(m_current), this);
-    // An upgrade (or CONNECT) would switch protocols; we answer it as plain HTTP and close.
-    exchange->m_closeAfter = !http_should_keep_alive(&m_parser) || m_parser.upgrade;
-    m_queue.append(exchange);
-    m_fresh.append(exchange);
-    if (exchange->m_closeAfter) {
-        m_stopParsing = true;
-        http_parser_pause(&m_parser, 1);
-    } else if (m_queue.size() >= kMaxQueuedRequests) {
-        m_parsePaused = true;
-        http_parser_pause(&m_parser, 1);
-    }
 }
 
 // ---- writing ----------------------------------------------------------------------------------

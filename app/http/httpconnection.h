@@ -3,6 +3,7 @@
 // Private to the http library: one accepted TCP connection.
 
 #include "httprequest.h"
+#include "requestdeadline.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -11,6 +12,8 @@
 #include <QTimer>
 
 #include <http_parser.h>
+
+#include <optional>
 
 class QTcpSocket;
 
@@ -37,6 +40,20 @@ public:
     // The server is being destroyed: cut the connection without calling anybody back.
     void detach();
 
+    // When the server is full, a newcomer takes the place of a connection that does nothing for
+    // anyone: the lower tier goes first, within a tier the older. None for a connection busy
+    // with a request, which is never cut for a newcomer.
+    struct EvictionRank
+    {
+        int tier = 0;   // 0 lingering after its last answer, 1 reading a request, 2 idle keep-alive
+        qint64 ageNs = 0;   // nanoseconds: connections made in one burst differ by less than 1 ms
+        bool goesBefore(const EvictionRank &other) const
+        {
+            return tier != other.tier ? tier < other.tier : ageNs > other.ageNs;
+        }
+    };
+    std::optional<EvictionRank> evictionRank() const;
+
     // Called by HttpExchange. output() only queues bytes and never emits a signal, so an exchange
     // may call it several times; the completion calls may close the connection and come last.
     void output(HttpExchange *exchange, const QByteArray &bytes);
@@ -44,6 +61,10 @@ public:
     void exchangeDone(HttpExchange *exchange);
 
 private:
+    // Pipelined requests beyond this stay unparsed (and, once the socket's read buffer is full,
+    // unread) until answers drain, so a client cannot make us hold an unbounded number of requests.
+    static constexpr qsizetype kMaxQueuedRequests = 64;
+
     struct Rejection
     {
         int status = 0;
@@ -59,11 +80,15 @@ private:
     static int onHeaderValue(http_parser *parser, const char *at, size_t length);
     static int onHeadersComplete(http_parser *parser);
     static int onBody(http_parser *parser, const char *at, size_t length);
+    static int onChunkHeader(http_parser *parser);
     static int onMessageComplete(http_parser *parser);
 
     bool addHeaderBytes(size_t length);
     int reject(int status, const char *code, const QString &message);
-    char byteBefore(const char *at, int back) const;
+    int rejectTooLarge();   // 413
+    char byteBefore(const char *at, int back) const;   // back ≤ kFedHistory
+    void rememberFed(const char *data, size_t parsed);
+    bool headersEndInCrlf(const char *finalLf) const;
     void splitTarget();
     void sendContinueIfExpected();
     void completeRequest();
@@ -73,6 +98,7 @@ private:
     void onDisconnected();
     void onSocketError();
     void onIdleTimeout();
+    void onRequestDeadline(RequestDeadline::Expiry expiry);
 
     void processInput();
     void feed(const char *data, qsizetype length);
@@ -101,9 +127,12 @@ private:
     qsizetype m_headerBytes = 0;
     bool m_lastWasValue = false;    // header callbacks: a field after a value starts a new header
     // Where the bytes being parsed start, and the two bytes fed just before them: header
-    // callbacks look at what precedes a field or value to tell CRLF from a bare LF or a fold.
+    // callbacks look at what precedes a field or value to tell CRLF from a bare LF or a fold,
+    // and the end of the headers is checked the same way.
     const char *m_feedStart = nullptr;
-    char m_fedBefore[2] = {0, 0};
+    static constexpr size_t kFedHistory = 3;
+    char m_fedBefore[kFedHistory] = {0, 0, 0};
+    bool m_checkingHeaderEnd = false;   // paused at the end of the headers to look at their last LF
     Rejection m_rejection;          // set by a callback that refused the request
 
     QList<HttpExchange *> m_queue;  // unanswered exchanges, oldest first
@@ -112,6 +141,7 @@ private:
 
     QTimer m_idleTimer;
     QElapsedTimer m_lastActivity;
+    RequestDeadline m_deadline;     // for the request being read; reads do not push it back
 
     bool m_processing = false;      // processInput() is on the stack
     bool m_parsePaused = false;     // too many pipelined requests waiting

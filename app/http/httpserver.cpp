@@ -2,12 +2,15 @@
 
 #include "httpconnection.h"
 #include "httpwire.h"
+#include "processresources.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
 
 #include <http_parser.h>
+
+#include <algorithm>
 
 namespace cachette::http {
 
@@ -138,6 +141,7 @@ QString describeListenError(const QTcpServer &server, const QHostAddress &addres
 
 HttpServer::HttpServer(QObject *parent)
     : QObject(parent)
+    , m_heapTrimmer(std::make_unique<HeapTrimmer>())
 {
     connect(&m_server, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
 }
@@ -157,6 +161,10 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *erro
 {
     close();
     raiseParserHeaderLimit(m_limits.maxHeaderBytes);
+    raiseOpenFileLimit(m_limits.maxConnections);
+    // Qt's default backlog of 50 drops the SYNs of a burst of clients connecting at once; they
+    // retry after 1, 3, 7 s. The kernel caps it at net.core.somaxconn.
+    m_server.setListenBacklogSize(std::clamp(m_limits.maxConnections, 50, 1024));
     if (!m_server.listen(address, port)) {
         if (error)
             *error = describeListenError(m_server, address, port);
@@ -200,7 +208,7 @@ void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
         auto *connection = new HttpConnection(this, socket);
-        if (m_connections.size() >= m_limits.maxConnections) {
+        if (m_connections.size() >= m_limits.maxConnections && !makeRoom()) {
             // Not counted: it only says no and goes away.
             const QByteArray body = errorBody(
                 QStringLiteral("Too many open connections (limit %1); try again later.")
@@ -211,12 +219,33 @@ void HttpServer::onNewConnection()
         }
         m_connections.insert(connection);
     }
+    m_heapTrimmer->connectionCountChanged(int(m_connections.size()));
+}
+
+bool HttpServer::makeRoom()
+{
+    // Refusing the newcomer instead would let a few hundred sockets that never finish a request
+    // (slowloris) or that merely stay open lock out every client, health checks included.
+    HttpConnection *victim = nullptr;
+    HttpConnection::EvictionRank victimRank;
+    for (HttpConnection *connection : std::as_const(m_connections)) {
+        const std::optional<HttpConnection::EvictionRank> rank = connection->evictionRank();
+        if (rank && (!victim || rank->goesBefore(victimRank))) {
+            victim = connection;
+            victimRank = *rank;
+        }
+    }
+    if (!victim)
+        return false;
+    victim->drop();   // connectionClosed() takes it out of m_connections
+    return true;
 }
 
 void HttpServer::connectionClosed(HttpConnection *connection)
 {
     m_connections.remove(connection);
     connection->deleteLater();
+    m_heapTrimmer->connectionCountChanged(int(m_connections.size()));
 }
 
 void HttpServer::dispatch(HttpExchange *exchange)
@@ -235,6 +264,13 @@ bool HttpServer::checkHost(HttpExchange *exchange)
 {
     const HttpRequest &request = exchange->request();
     const QByteArray *host = findHeader(request, "Host");
+    const auto hostCount = std::count_if(request.headers.cbegin(), request.headers.cend(),
+                                         [](const auto &h) { return wire::equalsIgnoreCase(h.first, "Host"); });
+    if (hostCount > 1) {   // we and the provider might each read a different one (RFC 9112 §3.2)
+        respondError(exchange, 400, QStringLiteral("The request carries more than one Host header."),
+                     QStringLiteral("invalid_request_error"), QStringLiteral("duplicate_host"));
+        return false;
+    }
     if (!host) {
         if (request.httpMinor == 0)
             return true;   // HTTP/1.0 predates Host

@@ -9,9 +9,11 @@
 #include <QTcpServer>
 
 #include <functional>
+#include <memory>
 
 namespace cachette::http {
 
+class HeapTrimmer;
 class HttpConnection;
 
 struct ServerLimits
@@ -19,7 +21,15 @@ struct ServerLimits
     qsizetype maxHeaderBytes = 64 * 1024;         // larger → 431
     qsizetype maxBodyBytes = 32 * 1024 * 1024;    // larger → 413
     int idleTimeoutMs = 60'000;                   // idle keep-alive connections are closed
-    int maxConnections = 512;                     // beyond → 503 and close
+    // Reading a request has deadlines that the client's reads do not push back (slowloris);
+    // past them → 408 and close. 0 turns one off.
+    int headerTimeoutMs = 10'000;                 // headers, from the request's first byte (the connect)
+    int bodyGraceMs = 10'000;                     // then the body must average at least...
+    qint64 minBodyBytesPerSecond = 1024;          // ...this, counted from the end of the headers
+    // At the cap a newcomer evicts a connection that is only reading a request or idle; only when
+    // every one is busy with a request is it answered 503. The server raises the process's open
+    // file limit to fit.
+    int maxConnections = 4096;
 };
 
 // Who may talk to the proxy. A proxy on loopback is reachable from every web page the user opens,
@@ -66,12 +76,14 @@ private:
     bool checkToken(HttpExchange *exchange);
     void answerPreflight(HttpExchange *exchange);
     void connectionClosed(HttpConnection *connection);
+    bool makeRoom();   // evicts one connection for a newcomer; false when all are busy
 
     QTcpServer m_server;
     ServerLimits m_limits;
     AccessPolicy m_access;
     Handler m_handler;
     QSet<HttpConnection *> m_connections;
+    std::unique_ptr<HeapTrimmer> m_heapTrimmer;   // gives memory back after a burst
     bool m_loopbackOnly = true;
 };
 

@@ -22,10 +22,37 @@ QByteArray dotsOf(const QByteArray &segment)
     return dots;
 }
 
+bool isHexDigit(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+int hexValue(char ch)
+{
+    return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+}
+
+// Providers and the servers in front of them decode a broken escape each their own way, and a
+// decoded control byte ends a path early in some of them: neither is ever sent on.
+QString escapeProblem(const QByteArray &path)
+{
+    for (qsizetype i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+        if (i + 2 >= path.size() || !isHexDigit(path[i + 1]) || !isHexDigit(path[i + 2]))
+            return QStringLiteral("the path contains a malformed percent-escape");
+        const int value = hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]);
+        if (value < 0x20 || value == 0x7f)
+            return QStringLiteral("the path contains an encoded control character");
+    }
+    return QString();
+}
+
 } // namespace
 
 QString pathProblem(const QByteArray &path)
 {
+    const QString escape = escapeProblem(path);
+    if (!escape.isEmpty())
+        return escape;
     if (path.contains('\\'))
         return QStringLiteral("the path contains a backslash");
     const QByteArray lower = path.toLower();

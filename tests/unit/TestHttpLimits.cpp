@@ -203,8 +203,10 @@ private Q_SLOTS:
         QVERIFY(client.waitClosed(3000));   // idle again afterwards
     }
 
-    void connectionLimit()
+    void connectionLimitEvictsIdleConnections()
     {
+        // Connections that only hold a slot (never sent a request, or idle keep-alive) make room
+        // for a newcomer: refusing it instead would let idle sockets lock everyone out.
         ServerLimits limits;
         limits.maxConnections = 2;
         m_fixture.start(echoPath, limits);
@@ -217,24 +219,62 @@ private Q_SLOTS:
         QVERIFY(extra.waitConnected());
         extra.send(get("/extra"));
         QVERIFY(extra.waitForResponses(1));
+        QCOMPARE(extra.response(0).status, 200);
+        QCOMPARE(extra.response(0).body, QByteArray("/extra"));
+        QTRY_VERIFY(a.closed);   // the older of the two silent ones
+        QVERIFY(!b.closed);
+        QCOMPARE(m_fixture.server->connectionCount(), 2);
+
+        b.send(get("/b"));
+        QVERIFY(b.waitForResponses(1));
+        QCOMPARE(b.response(0).body, QByteArray("/b"));
+    }
+
+    void connectionLimitRefusesWhenEveryConnectionIsBusy()
+    {
+        ServerLimits limits;
+        limits.maxConnections = 2;
+        QList<QPointer<HttpExchange>> held;
+        m_fixture.start([&](HttpExchange *exchange) {
+            if (exchange->request().path == "/later")
+                echoPath(exchange);
+            else
+                held.append(exchange);   // answered by the test, later
+        }, limits);
+        Client a(m_fixture.port), b(m_fixture.port);
+        QVERIFY(a.waitConnected());
+        QVERIFY(b.waitConnected());
+        a.send(get("/a"));
+        b.send(get("/b"));
+        QTRY_COMPARE(held.size(), 2);   // both busy with a request being answered
+
+        Client extra(m_fixture.port);
+        QVERIFY(extra.waitConnected());
+        extra.send(get("/extra"));
+        QVERIFY(extra.waitForResponses(1));
         QVERIFY(extra.waitClosed());
         QCOMPARE(extra.response(0).status, 503);
         QCOMPARE(extra.response(0).header("Connection"), QByteArray("close"));
         QCOMPARE(extra.response(0).error().value("code").toString(), QStringLiteral("too_many_connections"));
         QCOMPARE(m_fixture.server->connectionCount(), 2);
+        QCOMPARE(held.size(), 2);
+        QVERIFY(!a.closed && !b.closed);
 
-        a.send(get("/a"));
+        echoPath(held.at(0));
         QVERIFY(a.waitForResponses(1));
         QCOMPARE(a.response(0).body, QByteArray("/a"));
-
-        b.socket().abort();
-        QTRY_COMPARE(m_fixture.server->connectionCount(), 1);
+        // a is idle again, so the next newcomer takes its place instead of getting 503.
         Client later(m_fixture.port);
         QVERIFY(later.waitConnected());
         later.send(get("/later"));
         QVERIFY(later.waitForResponses(1));
+        QCOMPARE(later.response(0).status, 200);
         QCOMPARE(later.response(0).body, QByteArray("/later"));
-        QCOMPARE(m_fixture.server->connectionCount(), 2);
+        QTRY_VERIFY(a.closed);
+        QVERIFY(!b.closed);
+        echoPath(held.at(1));
+        QVERIFY(b.waitForResponses(1));
+        QCOMPARE(b.response(0).body, QByteArray("/b"));
     }
 
     void clientVanishesMidStream()
