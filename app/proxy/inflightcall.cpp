@@ -5,10 +5,10 @@
 #include "upstreamproblem.h"
 #include "cache/endpointkind.h"
 #include "http/httpserver.h"
+#include "upstream/upstreamreply.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include "upstream/upstreamreply.h"
 
 namespace cachette::proxy {
 namespace {

@@ -153,7 +153,7 @@ void UpstreamReply::complete(CURLcode code)
     if (code != CURLE_OK)
         m_error = QString::fromUtf8(m_errorBuffer[0] ? m_errorBuffer : curl_easy_strerror(code));
     curl_off_t wire = 0;
-    if (curl_easy_getinfo(m_easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) == CURLE_OK)
+    if (m_easy && curl_easy_getinfo(m_easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) == CURLE_OK)
         m_wireBytes = wire;
     m_finishPending = true;
     if (m_multi)
