@@ -172,6 +172,15 @@ public:
         return QTest::qWaitFor([&] { return reader.complete >= count || reader.failed; }, timeoutMs)
             && !reader.failed;
     }
+    // Connected, one request written, its answer in: the usual step of a test.
+    bool sendAndWait(const QByteArray &bytes)
+    {
+        if (!waitConnected())
+            return false;
+        const int before = reader.complete;
+        send(bytes);
+        return waitForResponses(before + 1);
+    }
     bool waitClosed(int timeoutMs = kWaitMs)
     {
         return QTest::qWaitFor([&] { return closed; }, timeoutMs);

@@ -227,18 +227,14 @@ private Q_SLOTS:
         QTRY_COMPARE(m_fixture.server->connectionCount(), 2);
 
         Client newcomer(m_fixture.port);
-        QVERIFY(newcomer.waitConnected());
-        newcomer.send(get("/new"));
-        QVERIFY(newcomer.waitForResponses(1));
+        QVERIFY(newcomer.sendAndWait(get("/new")));
         QCOMPARE(newcomer.response(0).status, 200);
         QTRY_VERIFY(reading.closed);
         QVERIFY(!idle.closed);
 
         // Now both are idle keep-alive: the one idle longest goes.
         Client another(m_fixture.port);
-        QVERIFY(another.waitConnected());
-        another.send(get("/another"));
-        QVERIFY(another.waitForResponses(1));
+        QVERIFY(another.sendAndWait(get("/another")));
         QCOMPARE(another.response(0).status, 200);
         QTRY_VERIFY(idle.closed);
         QVERIFY(!newcomer.closed);

@@ -216,9 +216,7 @@ private Q_SLOTS:
         QTRY_COMPARE(m_fixture.server->connectionCount(), 2);
 
         Client extra(m_fixture.port);
-        QVERIFY(extra.waitConnected());
-        extra.send(get("/extra"));
-        QVERIFY(extra.waitForResponses(1));
+        QVERIFY(extra.sendAndWait(get("/extra")));
         QCOMPARE(extra.response(0).status, 200);
         QCOMPARE(extra.response(0).body, QByteArray("/extra"));
         QTRY_VERIFY(a.closed);   // the older of the two silent ones
@@ -249,9 +247,7 @@ private Q_SLOTS:
         QTRY_COMPARE(held.size(), 2);   // both busy with a request being answered
 
         Client extra(m_fixture.port);
-        QVERIFY(extra.waitConnected());
-        extra.send(get("/extra"));
-        QVERIFY(extra.waitForResponses(1));
+        QVERIFY(extra.sendAndWait(get("/extra")));
         QVERIFY(extra.waitClosed());
         QCOMPARE(extra.response(0).status, 503);
         QCOMPARE(extra.response(0).header("Connection"), QByteArray("close"));
@@ -265,9 +261,7 @@ private Q_SLOTS:
         QCOMPARE(a.response(0).body, QByteArray("/a"));
         // a is idle again, so the next newcomer takes its place instead of getting 503.
         Client later(m_fixture.port);
-        QVERIFY(later.waitConnected());
-        later.send(get("/later"));
-        QVERIFY(later.waitForResponses(1));
+        QVERIFY(later.sendAndWait(get("/later")));
         QCOMPARE(later.response(0).status, 200);
         QCOMPARE(later.response(0).body, QByteArray("/later"));
         QTRY_VERIFY(a.closed);
