@@ -2,6 +2,7 @@
 
 #include "http/httpserver.h"
 #include "pricing/pricebook.h"
+#include "proxy/errorreply.h"
 #include "proxy/proxyservice.h"
 #include "proxy/upstreamclient.h"
 #include "store/store.h"
@@ -35,6 +36,7 @@ Engine::Engine(QObject *parent)
     m_proxy->setPriceBook(m_prices.get());
     m_proxy->setSemanticCache(m_semantic->cache());
     m_server->setHandler([this](http::HttpExchange *exchange) { m_proxy->handle(exchange); });
+    m_server->setErrorFormatter(proxy::requestErrorBody);
 }
 
 Engine::~Engine()

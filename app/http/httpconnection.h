@@ -53,6 +53,7 @@ public:
         }
     };
     std::optional<EvictionRank> evictionRank() const;
+    HttpServer *server() const { return m_server; }   // null once detached
 
     // Called by HttpExchange. output() only queues bytes and never emits a signal, so an exchange
     // may call it several times; the completion calls may close the connection and come last.

@@ -35,6 +35,11 @@ HttpExchange::HttpExchange(HttpRequest request, HttpConnection *connection)
 {
 }
 
+const HttpServer *HttpExchange::server() const
+{
+    return m_connection ? m_connection->server() : nullptr;
+}
+
 bool HttpExchange::canStart() const
 {
     return !m_clientGone && !m_headWritten && !m_finished;

@@ -7,6 +7,7 @@
 namespace cachette::http {
 
 class HttpConnection;
+class HttpServer;
 
 // One request and its response. The handler answers either at once with respond(), or as a
 // stream: writeHead() then any number of writeChunk() then finish(). Responses on one
@@ -44,6 +45,9 @@ private:
     void markClientGone();
     bool canStart() const;
     void appendHead(QByteArray &out, int status, const HeaderList &headers);
+    const HttpServer *server() const;   // null once the server is gone
+    friend void respondError(HttpExchange *, int, const QString &, const QString &,
+                             const QString &);
 
     HttpRequest m_request;
     HttpConnection *m_connection;

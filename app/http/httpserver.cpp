@@ -354,13 +354,25 @@ QByteArray errorBody(const QString &message, const QString &type, const QString 
     return QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
 }
 
+QByteArray HttpServer::errorBodyFor(const HttpRequest &request, int status,
+                                    const QString &message, const QString &type,
+                                    const QString &code) const
+{
+    if (m_errorFormatter)
+        return m_errorFormatter(request, status, message, type, code);
+    return errorBody(message, type, code);
+}
+
 void respondError(HttpExchange *exchange, int status, const QString &message, const QString &type,
                   const QString &code)
 {
     if (!exchange)
         return;
     static const HeaderList headers{{"Content-Type", "application/json"}};
-    exchange->respond(status, headers, errorBody(message, type, code));
+    const HttpServer *server = exchange->server();
+    exchange->respond(status, headers,
+                      server ? server->errorBodyFor(exchange->request(), status, message, type, code)
+                             : errorBody(message, type, code));
 }
 
 } // namespace cachette::http

@@ -48,6 +48,13 @@ class HttpServer : public QObject
     Q_OBJECT
 public:
     using Handler = std::function<void(HttpExchange *)>;
+    // Writes the JSON body of an error the server makes itself (a malformed, slow or refused
+    // request). Without one it is OpenAI-style; the proxy sets one that answers in the dialect of
+    // the API the client called, so an Anthropic SDK can read a 408 on /v1/messages too. The
+    // request may be partial (a 408 before the headers ended has only its target, if that).
+    using ErrorFormatter = std::function<QByteArray(const HttpRequest &request, int status,
+                                                    const QString &message, const QString &type,
+                                                    const QString &code)>;
 
     explicit HttpServer(QObject *parent = nullptr);
     ~HttpServer() override;
@@ -57,6 +64,9 @@ public:
     void setAccessPolicy(const AccessPolicy &policy) { m_access = policy; }
     const AccessPolicy &accessPolicy() const { return m_access; }
     void setHandler(Handler handler) { m_handler = std::move(handler); }
+    void setErrorFormatter(ErrorFormatter formatter) { m_errorFormatter = std::move(formatter); }
+    QByteArray errorBodyFor(const HttpRequest &request, int status, const QString &message,
+                            const QString &type, const QString &code) const;
 
     // On failure returns false and a sentence a person can act on ("port 8787 is already in use").
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
@@ -82,6 +92,7 @@ private:
     ServerLimits m_limits;
     AccessPolicy m_access;
     Handler m_handler;
+    ErrorFormatter m_errorFormatter;
     QSet<HttpConnection *> m_connections;
     std::unique_ptr<HeapTrimmer> m_heapTrimmer;   // gives memory back after a burst
     bool m_loopbackOnly = true;
@@ -89,7 +100,8 @@ private:
 
 // OpenAI-style error body: {"error":{"message":…,"type":…,"param":null,"code":…}}
 QByteArray errorBody(const QString &message, const QString &type, const QString &code);
-// The same, as a complete JSON response on an exchange.
+// An error as a complete JSON response on an exchange, in the body its server's ErrorFormatter
+// writes for that request (OpenAI-style without one).
 void respondError(HttpExchange *exchange, int status, const QString &message, const QString &type,
                   const QString &code);
 

@@ -26,8 +26,12 @@ QString anthropicErrorType(int status)
         return QStringLiteral("request_too_large");
     case 429:
         return QStringLiteral("rate_limit_error");
-    default:
-        return QStringLiteral("api_error");
+    case 431:   // the headers are what is too large
+        return QStringLiteral("request_too_large");
+    case 529:
+        return QStringLiteral("overloaded_error");
+    default:   // 405, 408, 505...: the request, not the service, is at fault
+        return status < 500 ? QStringLiteral("invalid_request_error") : QStringLiteral("api_error");
     }
 }
 
@@ -40,7 +44,27 @@ QByteArray anthropicErrorBody(int status, const QString &message)
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
+bool speaksAnthropic(const http::HttpRequest &request)
+{
+    if (request.hasHeader("anthropic-version"))
+        return true;
+    QByteArray path = request.path;
+    if (path.isEmpty()) {   // rejected before the target was split
+        const qsizetype query = request.target.indexOf('?');
+        path = query < 0 ? request.target : request.target.left(query);
+    }
+    return path == "/v1/messages" || path.startsWith("/v1/messages/");
+}
+
 } // namespace
+
+QByteArray requestErrorBody(const http::HttpRequest &request, int status, const QString &message,
+                            const QString &type, const QString &code)
+{
+    if (speaksAnthropic(request))
+        return anthropicErrorBody(status, message);
+    return http::errorBody(message, type, code);
+}
 
 QByteArray proxyErrorBody(const QString &endpoint, int status, const QString &message,
                           const QString &type, const QString &code)

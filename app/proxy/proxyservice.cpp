@@ -17,6 +17,9 @@
 #include <QPointer>
 #include <QRegularExpression>
 
+#include <algorithm>
+#include <iterator>
+
 namespace cachette::proxy {
 namespace {
 
@@ -33,6 +36,15 @@ QString cachedEndpoint(const http::HttpRequest &request)
     if (request.path == "/v1/messages")   // Anthropic Messages
         return QStringLiteral("messages");
     return {};
+}
+
+// The methods the providers' APIs use. Others (TRACE, which echoes the request with its API key;
+// CONNECT; WebDAV's) are never relayed: a provider has no use for them and a browser or a
+// misconfigured tool should learn at once that they are refused.
+bool isRelayedMethod(const QByteArray &method)
+{
+    static const QByteArray kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    return std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
 }
 
 // The credential a client sends, whichever header its provider uses.
@@ -106,6 +118,17 @@ void ProxyService::handle(http::HttpExchange *exchange)
                                           "http://%1/v1 as your client's base URL")
                                .arg(QString::fromLatin1(request.header("host"))),
                            QStringLiteral("invalid_request_error"), QStringLiteral("not_found"));
+        return;
+    }
+    if (!isRelayedMethod(request.method)) {
+        exchange->respond(405,
+                          {{"Content-Type", "application/json"},
+                           {"Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"}},
+                          requestErrorBody(request, 405,
+                                           QStringLiteral("Cachette does not relay %1 requests.")
+                                               .arg(QString::fromLatin1(request.method)),
+                                           QStringLiteral("invalid_request_error"),
+                                           QStringLiteral("method_not_allowed")));
         return;
     }
     const QString endpoint = cachedEndpoint(request);

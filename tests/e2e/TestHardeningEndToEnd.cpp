@@ -69,6 +69,10 @@ void addRequestLineRows()
     addRow("no version (HTTP/0.9)", "GET /v1/models\r\n" + kHost + "\r\n", 505, version);
     addRow("HTTP/0.9", "GET /v1/models HTTP/0.9\r\n" + kHost + "\r\n", 505, version);
     addRow("HTTP/2.0", "GET /v1/models HTTP/2.0\r\n" + kHost + "\r\n", 505, version);
+    const char *method = "method_not_allowed";
+    addRow("TRACE (echoes the API key back)", "TRACE /v1/models" + rest, 405, method);
+    addRow("CONNECT with a path", "CONNECT /v1/models" + rest, 405, method);
+    addRow("WebDAV method", "PROPFIND /v1/models" + rest, 405, method);
     addRow("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "malformed_request");
     addRow("target too long", "GET /v1/" + QByteArray(70'000, 'a') + rest, 431, "headers_too_large");
 }
@@ -141,6 +145,10 @@ void addBodyFramingRows()
            postWith("Transfer-Encoding: chunked\r\n", "fffffffffffffffffff\r\n{}\r\n"), 400, bad);
     addRow("chunk data longer than its size",
            postWith("Transfer-Encoding: chunked\r\n", "2\r\n{}xx\r\n0\r\n\r\n"), 400, bad);
+    addRow("chunk data without its CRLF",
+           postWith("Transfer-Encoding: chunked\r\n", "2\r\n{}0\r\n\r\n"), 400, bad);
+    addRow("chunk data ending in a bare LF",
+           postWith("Transfer-Encoding: chunked\r\n", "2\r\n{}\n0\r\n\r\n"), 400, bad);
     addRow("chunked body larger than the limit",
            postWith("Transfer-Encoding: chunked\r\n", "7fffffff\r\nxx"),
            413, "request_too_large");
@@ -158,6 +166,36 @@ void addPathRows()
     addRow("asterisk form", "OPTIONS *" + rest, 404, "not_found");
 }
 
+QByteArray messagesWith(const QByteArray &headers, const QByteArray &body = "{}")
+{
+    return "POST /v1/messages HTTP/1.1\r\n" + kHost + "anthropic-version: 2023-06-01\r\n"
+        + "Content-Type: application/json\r\n" + headers + "\r\n" + body;
+}
+
+// Errors the HTTP layer makes before the proxy sees the request, for Anthropic's clients.
+void addAnthropicRows()
+{
+    const QString invalid = QStringLiteral("invalid_request_error");
+    QTest::newRow("space before colon") << messagesWith("X-A : b\r\n") << 400 << invalid;
+    QTest::newRow("Content-Length not a number") << messagesWith("Content-Length: abc\r\n") << 400
+                                                 << invalid;
+    QTest::newRow("body beyond the limit") << messagesWith("Content-Length: 10000000000\r\n")
+                                           << 413 << QStringLiteral("request_too_large");
+    QTest::newRow("chunk size not hex")
+        << messagesWith("Transfer-Encoding: chunked\r\n", "zz\r\n") << 400 << invalid;
+    QTest::newRow("bad version, target known")
+        << QByteArray("POST /v1/messages HTTP/1.10\r\n" + kHost + "\r\n") << 400 << invalid;
+    QTest::newRow("dot segment under messages")
+        << QByteArray("POST /v1/messages/../x HTTP/1.1\r\n" + kHost + "\r\n") << 400 << invalid;
+    QTest::newRow("count_tokens without Host")
+        << QByteArray("POST /v1/messages/count_tokens HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")
+        << 400 << invalid;
+    QTest::newRow("anthropic-version on models, foreign Host")
+        << QByteArray("GET /v1/models HTTP/1.1\r\nHost: evil.example\r\n"
+                      "anthropic-version: 2023-06-01\r\n\r\n")
+        << 403 << QStringLiteral("permission_error");
+}
+
 } // namespace
 
 class TestHardeningEndToEnd : public QObject
@@ -168,6 +206,24 @@ private:
     // One provider and one proxy for all the corpus's rows, started by the first.
     std::unique_ptr<FakeUpstream> m_upstream;
     std::unique_ptr<CachetteProcess> m_proxy;
+
+    bool startSharedProxy()
+    {
+        if (m_proxy)
+            return m_proxy->isRunning();
+        QString error;
+        m_upstream = std::make_unique<FakeUpstream>();
+        if (!m_upstream->start(&error)) {
+            qWarning() << "fake upstream:" << error;
+            return false;
+        }
+        m_proxy = std::make_unique<CachetteProcess>(m_upstream->baseUrl());
+        if (!m_proxy->start(&error)) {
+            qWarning() << "proxy:" << error;
+            return false;
+        }
+        return true;
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -219,13 +275,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, request);
         QFETCH(int, status);
         QFETCH(QString, code);
-        if (!m_proxy) {
-            QString error;
-            m_upstream = std::make_unique<FakeUpstream>();
-            QVERIFY2(m_upstream->start(&error), qPrintable(error));
-            m_proxy = std::make_unique<CachetteProcess>(m_upstream->baseUrl());
-            QVERIFY2(m_proxy->start(&error), qPrintable(error));
-        }
+        QVERIFY(startSharedProxy());
         const int callsBefore = m_upstream->requestCount();
         httptest::Client client(m_proxy->port());
         QVERIFY(client.waitConnected());
@@ -239,6 +289,37 @@ private Q_SLOTS:
         QCOMPARE(r.error().value("code").toString(), code);
         QCOMPARE(m_upstream->requestCount(), callsBefore);   // not even for this row
         QVERIFY2(m_proxy->isRunning(), qPrintable(m_proxy->diagnostics()));
+    }
+
+    // The Anthropic SDKs read {"type":"error","error":{"type","message"}}; an OpenAI-shaped body
+    // would surface as an error without a message. The rows above stay OpenAI's.
+    void anthropicRequestsGetAnthropicErrors_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("type");
+        addAnthropicRows();
+    }
+
+    void anthropicRequestsGetAnthropicErrors()
+    {
+        QFETCH(QByteArray, request);
+        QFETCH(int, status);
+        QFETCH(QString, type);
+        QVERIFY(startSharedProxy());
+        const int callsBefore = m_upstream->requestCount();
+        httptest::Client client(m_proxy->port());
+        QVERIFY(client.waitConnected());
+        client.send(request);
+        QVERIFY2(client.waitForResponses(1, 15'000), client.raw.left(300).constData());
+        const httptest::Response &r = client.response(0);
+        QVERIFY2(r.status == status, client.raw.left(300).constData());
+        QCOMPARE(r.header("Content-Type"), QByteArray("application/json"));
+        const QJsonObject body = parseObject(r.body);
+        QCOMPARE(body.value("type").toString(), QStringLiteral("error"));
+        QCOMPARE(body["error"]["type"].toString(), type);
+        QVERIFY2(!body["error"]["message"].toString().isEmpty(), r.body.constData());
+        QCOMPARE(m_upstream->requestCount(), callsBefore);
     }
 };
 

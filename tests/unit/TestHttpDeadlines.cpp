@@ -109,6 +109,29 @@ private Q_SLOTS:
         verifyTimedOut(client);
     }
 
+    // The server's own errors go through its ErrorFormatter (the proxy's answers in the client's
+    // dialect), which gets what was read of the request: here only the target.
+    void timeoutBodyComesFromTheErrorFormatter()
+    {
+        HttpServer &server = m_fixture.start(echoPath, slowLimits());
+        QByteArray seenTarget;
+        int seenStatus = 0;
+        server.setErrorFormatter([&](const HttpRequest &request, int status, const QString &,
+                                     const QString &, const QString &code) {
+            seenTarget = request.target;
+            seenStatus = status;
+            return QByteArray("formatted: " + code.toUtf8());
+        });
+        Client client(m_fixture.port);
+        QVERIFY(client.waitConnected());
+        client.send("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nX-Slow");
+        QVERIFY(client.waitForResponses(1, 10'000));
+        QCOMPARE(client.response(0).status, 408);
+        QCOMPARE(client.response(0).body, QByteArray("formatted: request_timeout"));
+        QCOMPARE(seenStatus, 408);
+        QCOMPARE(seenTarget, QByteArray("/v1/messages"));
+    }
+
     void secondRequestOnKeepAliveHasItsOwnDeadline()
     {
         m_fixture.start(echoPath, slowLimits());
