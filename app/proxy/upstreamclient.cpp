@@ -4,16 +4,6 @@
 #include "upstream/curlmulti.h"
 
 namespace cachette::proxy {
-namespace {
-
-bool isLoopbackHost(const QString &host)
-{
-    return host == QLatin1String("localhost") || host.startsWith(QLatin1String("127."))
-           || host == QLatin1String("::1");
-}
-
-} // namespace
-
 UpstreamClient::UpstreamClient(const QUrl &baseUrl, QObject *parent)
     : QObject(parent)
     , m_base(baseUrl)
@@ -39,9 +29,7 @@ upstream::UpstreamReply *UpstreamClient::send(const http::HttpRequest &request,
     out.method = request.method;
     out.url = targetUrl(request);
     out.body = body;
-    // A provider on this machine (Ollama, LM Studio, a test double) is never reached through the
-    // environment's HTTP proxy, whatever no_proxy says.
-    out.bypassProxy = isLoopbackHost(m_base.host());
+    out.bypassProxy = upstream::isLoopbackHost(m_base.host());
     for (const auto &h : request.headers) {
         if (isRequestHeaderForwarded(h.first))
             out.headers.append(h);

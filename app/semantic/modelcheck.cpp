@@ -1,12 +1,12 @@
 #include "modelcheck.h"
 
+#include "upstream/curlmulti.h"
+#include "upstream/wholecall.h"
+
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 
 namespace cachette::semantic {
 
@@ -55,7 +55,7 @@ int modelCheckTokens(const QString &asked, const QString &cached)
 ModelChecker::ModelChecker(const ModelCheckConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_network(new QNetworkAccessManager(this))
+    , m_network(new upstream::CurlMulti(this))
 {
 }
 
@@ -79,22 +79,23 @@ void ModelChecker::check(const QString &asked, const QString &cached, Callback d
     }
     QUrl url = m_config.baseUrl;
     url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + QStringLiteral("/chat/completions"));
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    upstream::UpstreamRequest request;
+    request.method = "POST";
+    request.url = url.toEncoded();
+    request.headers = {{"Content-Type", "application/json"}};
     if (!m_config.apiKey.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + m_config.apiKey);
-    request.setTransferTimeout(m_config.timeoutMs);
+        request.headers.append({"Authorization", "Bearer " + m_config.apiKey});
+    request.bypassProxy = upstream::isLoopbackHost(url.host());
+    request.body = questionBody(m_config.model, asked, cached);
     ++m_asked;
-    QNetworkReply *reply = m_network->post(request, questionBody(m_config.model, asked, cached));
-    connect(reply, &QNetworkReply::finished, this, [this, reply, key, done] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (reply->error() != QNetworkReply::NoError || status != 200) {
+    const auto answered = [this, key, done](const upstream::WholeAnswer &answer) {
+        if (!answer.isWhole() || answer.status != 200) {
             done(false, QStringLiteral("model: check failed (%1)").arg(
-                            status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString()));
+                            answer.isWhole() ? QStringLiteral("HTTP %1").arg(answer.status)
+                                             : answer.error));
             return;
         }
-        const int verdict = verdictOf(reply->readAll());
+        const int verdict = verdictOf(answer.body);
         if (verdict < 0) {
             done(false, QStringLiteral("model: no yes or no in the answer"));
             return;
@@ -104,7 +105,8 @@ void ModelChecker::check(const QString &asked, const QString &cached, Callback d
         m_verdicts.insert(key, verdict == 1);
         done(verdict == 1, verdict == 1 ? QStringLiteral("model: same request")
                                         : QStringLiteral("model: another request"));
-    });
+    };
+    upstream::callWhole(m_network, request, m_config.timeoutMs, this, answered);
 }
 
 } // namespace cachette::semantic

@@ -8,7 +8,9 @@
 
 #include <functional>
 
-class QNetworkAccessManager;
+namespace cachette::upstream {
+class CurlMulti;
+} // namespace cachette::upstream
 
 namespace cachette::semantic {
 
@@ -52,7 +54,7 @@ private:
     static QByteArray pairKey(const QString &asked, const QString &cached);
 
     ModelCheckConfig m_config;
-    QNetworkAccessManager *m_network;
+    upstream::CurlMulti *m_network;   // a check is a billed chat call: written at most once
     QHash<QByteArray, bool> m_verdicts;
     int m_asked = 0;
 };

@@ -1,12 +1,11 @@
 #include "remoteembedder.h"
 
+#include "upstream/curlmulti.h"
+#include "upstream/wholecall.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
-#include <QPointer>
 #include <QtEndian>
 
 #include <cstring>
@@ -65,7 +64,7 @@ QString errorMessageOf(const QByteArray &body)
 RemoteEmbedder::RemoteEmbedder(const RemoteEmbedderConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_network(new QNetworkAccessManager(this))
+    , m_network(new upstream::CurlMulti(this))
     , m_dimension(config.dimensions > 0 ? config.dimensions : 0)
 {
     m_config.maxBatch = qMax(1, m_config.maxBatch);
@@ -103,24 +102,22 @@ void RemoteEmbedder::send(const QStringList &texts, int offset,
     QUrl url = m_config.baseUrl;
     url.setPath(url.path().endsWith(QLatin1Char('/')) ? url.path() + QStringLiteral("embeddings")
                                                       : url.path() + QStringLiteral("/embeddings"));
-    QNetworkRequest request(url);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    upstream::UpstreamRequest request;
+    request.method = "POST";
+    request.url = url.toEncoded();
+    request.headers = {{"Content-Type", "application/json"}};
     if (!m_config.apiKey.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + m_config.apiKey);
-    request.setTransferTimeout(m_config.timeoutMs);
+        request.headers.append({"Authorization", "Bearer " + m_config.apiKey});
+    request.bypassProxy = upstream::isLoopbackHost(url.host());
     QJsonObject body{{QStringLiteral("model"), m_config.model},
                      {QStringLiteral("input"), inputJson(batch)},
                      {QStringLiteral("encoding_format"), QStringLiteral("base64")}};
     if (m_config.dimensions > 0)
         body.insert(QStringLiteral("dimensions"), m_config.dimensions);
 
-    QNetworkReply *reply = m_network->post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    QPointer<RemoteEmbedder> self(this);
-    connect(reply, &QNetworkReply::finished, this, [=, this] {
-        reply->deleteLater();
-        if (!self)
-            return;
-        Embeddings part = parse(reply, int(batch.size()));
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    const auto received = [=, this](const upstream::WholeAnswer &answer) {
+        Embeddings part = parse(answer, int(batch.size()));
         if (!part.ok()) {
             done(part);
             return;
@@ -131,25 +128,29 @@ void RemoteEmbedder::send(const QStringList &texts, int offset,
             send(texts, next, collected, done);
         else
             done(*collected);
-    });
+    };
+    upstream::callWhole(m_network, request, m_config.timeoutMs, this, received);
 }
 
-Embeddings RemoteEmbedder::parse(QNetworkReply *reply, int expected)
+Embeddings RemoteEmbedder::parse(const upstream::WholeAnswer &answer, int expected)
 {
     const QString where = m_config.baseUrl.toString();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (status == 0) {
-        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
-                              || reply->error() == QNetworkReply::TimeoutError;
-        if (timedOut) {
+    const int status = answer.status;
+    if (!answer.isWhole()) {
+        if (answer.timedOut) {
             return Embeddings::failure(QStringLiteral("embeddings endpoint %1 did not answer "
                                                       "within %2 ms")
                                            .arg(where).arg(m_config.timeoutMs));
         }
+        if (status != 0) {
+            return Embeddings::failure(QStringLiteral("embeddings endpoint %1 answered %2 and "
+                                                      "stopped short: %3")
+                                           .arg(where).arg(status).arg(answer.error));
+        }
         return Embeddings::failure(QStringLiteral("embeddings endpoint %1 is unreachable: %2")
-                                       .arg(where, reply->errorString()));
+                                       .arg(where, answer.error));
     }
-    const QByteArray body = reply->readAll();
+    const QByteArray &body = answer.body;
     if (status < 200 || status >= 300) {
         return Embeddings::failure(QStringLiteral("embeddings endpoint %1 answered %2: %3")
                                        .arg(where).arg(status).arg(errorMessageOf(body)));

@@ -5,8 +5,10 @@
 #include <QByteArray>
 #include <QUrl>
 
-class QNetworkAccessManager;
-class QNetworkReply;
+namespace cachette::upstream {
+class CurlMulti;
+struct WholeAnswer;
+} // namespace cachette::upstream
 
 namespace cachette::semantic {
 
@@ -41,10 +43,10 @@ public:
 private:
     void send(const QStringList &texts, int offset, std::shared_ptr<Embeddings> collected,
               EmbedCallback done);
-    Embeddings parse(QNetworkReply *reply, int expected);
+    Embeddings parse(const upstream::WholeAnswer &answer, int expected);
 
     RemoteEmbedderConfig m_config;
-    QNetworkAccessManager *m_network;
+    upstream::CurlMulti *m_network;   // each batch is billed: written at most once
     int m_dimension = 0;
 };
 

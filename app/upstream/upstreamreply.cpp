@@ -25,6 +25,12 @@ bool isSafeToRepeat(const QByteArray &method)
 
 } // namespace
 
+bool isLoopbackHost(const QString &host)
+{
+    return host == QLatin1String("localhost") || host.startsWith(QLatin1String("127."))
+           || host == QLatin1String("::1");
+}
+
 UpstreamReply::UpstreamReply(CurlMulti *multi, const UpstreamRequest &request)
     : m_multi(multi)
     , m_easy(curl_easy_init())

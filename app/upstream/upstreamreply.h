@@ -23,6 +23,10 @@ struct UpstreamRequest
     bool bypassProxy = false;    // a provider on this machine is never reached through a proxy
 };
 
+// localhost, 127.x.y.z, ::1: a provider there (Ollama, LM Studio, a test double) is never
+// reached through the environment's HTTP proxy, whatever no_proxy says.
+bool isLoopbackHost(const QString &host);
+
 // One call to the provider on libcurl, as a billing proxy needs it: the request is written at
 // most once (libcurl, like Qt, would resend it on a fresh connection when a reused one dies
 // before answering; see refuseResend), and the answer is complete only when its framing says so

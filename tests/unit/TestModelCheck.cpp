@@ -1,6 +1,7 @@
 // The optional model check (app/semantic/modelcheck.h): only candidates the verifier cannot
 // decide (a rewording) are asked about, the model's yes serves the hit, its no refuses, a verdict
 // is asked once per pair, and a failing endpoint is a miss, never a hit.
+#include "rawupstream.h"
 #include "semantic/localembedder.h"
 #include "semantic/modelcheck.h"
 #include "semantic/semanticcache.h"
@@ -193,6 +194,34 @@ private Q_SLOTS:
         QVERIFY2(d.refusal.contains(QStringLiteral("model: check failed")), qPrintable(d.refusal));
         lookup(*cache, asked);
         QCOMPARE(cache->modelChecker()->asked(), 2);   // a failure is not remembered
+    }
+
+    // A check is a billed chat call: a warm connection the provider closes after reading it
+    // fails the check (a miss) and the question is not sent again on a new connection.
+    void checkIsNeverSentTwice()
+    {
+        cachette::test::RawUpstream raw;
+        QVERIFY(raw.start());
+        ModelChecker checker({QUrl(raw.baseUrl()), QStringLiteral("tiny"), {}, 3000});
+        const auto checkAndWait = [&checker](const QString &asked) {
+            std::optional<QString> why;
+            checker.check(asked, QStringLiteral("cached prompt"),
+                          [&why](bool, const QString &reason) { why = reason; });
+            QElapsedTimer waited;
+            waited.start();
+            while (!why && waited.elapsed() < 5000)
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+            return why.value_or(QStringLiteral("no verdict within 5 s"));
+        };
+        // The raw provider's answer is neither yes nor no; the connection is now warm.
+        QCOMPARE(checkAndWait(QStringLiteral("warm up")),
+                 QStringLiteral("model: no yes or no in the answer"));
+        const QString closed = checkAndWait(QStringLiteral("[close] the question"));
+        QVERIFY2(closed.startsWith(QLatin1String("model: check failed")), qPrintable(closed));
+        QTest::qWait(300);   // a resend would come within milliseconds
+        QCOMPARE(raw.requestCount("[close]"), 1);
+        QCOMPARE(checker.asked(), 2);
+        QCOMPARE(raw.requestCount(), 2);   // libcurl may connect again; it writes nothing there
     }
 
     void tokenEstimate()

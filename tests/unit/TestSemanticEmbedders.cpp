@@ -1,4 +1,5 @@
 #include "fakeupstream.h"
+#include "rawupstream.h"
 #include "semantic/localembedder.h"
 #include "semantic/remoteembedder.h"
 #include "semantic/semanticcache.h"
@@ -16,6 +17,7 @@
 
 using namespace cachette::semantic;
 using cachette::test::FakeUpstream;
+using cachette::test::RawUpstream;
 using cachette::test::Scenario;
 
 namespace {
@@ -68,6 +70,7 @@ private Q_SLOTS:
     void remoteTimeoutIsReadable();
     void remoteGarbageIsReadable();
     void remoteDestroyedWhileWaitingDoesNotCall();
+    void remoteBatchIsNeverSentTwice();
     void remoteInSemanticCache();
 };
 
@@ -304,6 +307,27 @@ void TestSemanticEmbedders::remoteDestroyedWhileWaitingDoesNotCall()
     }
     QTest::qWait(400);
     QVERIFY(!called);
+}
+
+// A batch of embeddings is billed: when the provider closes a warm keep-alive connection after
+// reading it, the batch fails instead of going out again on a new connection (what Qt's
+// QNetworkAccessManager did, issue #10).
+void TestSemanticEmbedders::remoteBatchIsNeverSentTwice()
+{
+    RawUpstream raw;
+    QVERIFY(raw.start());
+    RemoteEmbedder embedder({QUrl(raw.baseUrl()), QStringLiteral("m"), {}, 0, 5000, 64});
+    // The raw provider answers a chat completion: not embeddings, but the connection is warm.
+    const Embeddings warm = embedAndWait(embedder, {QStringLiteral("warm up")});
+    QVERIFY2(warm.error.contains(QLatin1String("not an embeddings list")), qPrintable(warm.error));
+    QCOMPARE(raw.connectionCount(), 1);
+
+    const Embeddings closed = embedAndWait(embedder, {QStringLiteral("[close] this batch")});
+    QVERIFY(!closed.ok());
+    QVERIFY2(closed.error.contains(QLatin1String("unreachable")), qPrintable(closed.error));
+    QTest::qWait(300);   // a resend would come within milliseconds
+    QCOMPARE(raw.requestCount("[close]"), 1);
+    QCOMPARE(raw.requestCount(), 2);
 }
 
 // The asynchronous path end to end: add() embeds remotely and announces the vector; a lookup
