@@ -119,6 +119,11 @@ void ItemCollector::take(const QJsonObject &event)
         appendTo(part, QLatin1String("text"), delta);
     } else if (type == u"response.output_text.done" || type == u"response.reasoning_text.done") {
         parts.content[contentIndex].insert(QLatin1String("text"), event.value(QLatin1String("text")));
+    } else if (type == u"response.output_text.annotation.added") {
+        QJsonObject &part = parts.content[contentIndex];
+        QJsonArray annotations = part.value(QLatin1String("annotations")).toArray();
+        annotations.append(event.value(QLatin1String("annotation")));
+        part.insert(QLatin1String("annotations"), annotations);
     } else if (type == u"response.refusal.delta") {
         QJsonObject &part = parts.content[contentIndex];
         part.insert(QLatin1String("type"), QLatin1String("refusal"));

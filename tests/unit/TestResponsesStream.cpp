@@ -290,6 +290,14 @@ private Q_SLOTS:
         QCOMPARE(output[2][QLatin1String("arguments")], expected[2][QLatin1String("arguments")]);
         QCOMPARE(output[2][QLatin1String("call_id")], expected[2][QLatin1String("call_id")]);
         QCOMPARE(responses::outputText(rebuilt), responses::outputText(original));
+
+        // With only the deltas, the text part still gets its text and its annotation.
+        QList<QJsonObject> deltasOnly = withoutType(slimmed(events), QStringLiteral("response.output_item.done"));
+        deltasOnly = withoutType(deltasOnly, QStringLiteral("response.content_part.done"));
+        deltasOnly = withoutType(deltasOnly, QStringLiteral("response.output_text.done"));
+        const QJsonObject part = responses::assembleResponse(deltasOnly)[QLatin1String("output")][1]
+                                     [QLatin1String("content")][0].toObject();
+        QCOMPARE(part, expected[1][QLatin1String("content")][0].toObject());
     }
 
     void recordedStreamAssembles()
