@@ -1,8 +1,8 @@
 #include "cachekey.h"
 #include "endpointkind.h"
+#include "keyfields.h"
 
 #include <QCryptographicHash>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QMessageAuthenticationCode>
@@ -12,66 +12,6 @@
 namespace cachette::cache {
 
 namespace {
-
-// Fields that change how the answer is delivered or who is billed, never what it says:
-// a streamed and a non-stream request for the same prompt share one entry.
-constexpr const char *kIgnoredFields[] = {"stream", "stream_options", "user"};
-
-// Anthropic's metadata ({"user_id": …}) only tags the request for abuse tracking, like "user".
-constexpr const char *kIgnoredAnthropicFields[] = {"metadata"};
-
-const QLatin1String kCacheControl("cache_control");
-
-// Anthropic's cache_control marks where the provider may cache a prompt prefix. It changes what
-// a call costs and how fast it is, never what the model answers, so a request with or without
-// the hints shares one entry. (The upstream still gets the client's bytes, hints included.)
-// It is removed only where the API defines it: on system, message and tool_result content
-// blocks, on tools and at the top level, never inside a tool's input schema.
-QJsonArray withoutCacheHints(const QJsonArray &blocks);
-
-QJsonObject blockWithoutCacheHints(QJsonObject block)
-{
-    block.remove(kCacheControl);
-    const QJsonValue content = block.value(QLatin1String("content"));   // tool_result
-    if (content.isArray())
-        block.insert(QLatin1String("content"), withoutCacheHints(content.toArray()));
-    return block;
-}
-
-QJsonArray withoutCacheHints(const QJsonArray &blocks)
-{
-    QJsonArray out;
-    for (const QJsonValue &block : blocks)
-        out.append(block.isObject() ? QJsonValue(blockWithoutCacheHints(block.toObject())) : block);
-    return out;
-}
-
-void removeAnthropicCacheHints(QJsonObject &body)
-{
-    body.remove(kCacheControl);
-    for (const char *field : {"system", "tools"}) {
-        const QJsonValue value = body.value(QLatin1String(field));
-        if (value.isArray())
-            body.insert(QLatin1String(field), withoutCacheHints(value.toArray()));
-    }
-    QJsonArray messages = body.value(QLatin1String("messages")).toArray();
-    for (qsizetype i = 0; i < messages.size(); ++i)
-        messages.replace(i, blockWithoutCacheHints(messages.at(i).toObject()));
-    if (body.contains(QLatin1String("messages")))
-        body.insert(QLatin1String("messages"), messages);
-}
-
-QJsonObject keyedFields(QJsonObject body, EndpointKind kind)
-{
-    for (const char *field : kIgnoredFields)
-        body.remove(QLatin1String(field));
-    if (kind == EndpointKind::AnthropicMessages) {
-        for (const char *field : kIgnoredAnthropicFields)
-            body.remove(QLatin1String(field));
-        removeAnthropicCacheHints(body);
-    }
-    return body;
-}
 
 // QJsonObject keeps its keys sorted at every level and the Compact writer adds no
 // whitespace, so the serialisation of an equal object is byte-for-byte the same.

@@ -9,8 +9,7 @@
 namespace cachette::cache {
 
 // A request body made canonical: parsed, with the fields that do not change the answer removed
-// (stream, stream_options, user; for Anthropic "messages" also metadata and the cache_control
-// prompt-caching hints), serialised with sorted keys and no whitespace.
+// (keyfields.h has the table, per dialect), serialised with sorted keys and no whitespace.
 struct CanonicalRequest
 {
     QJsonObject body;          // the parsed body as sent (all fields)

@@ -1,4 +1,5 @@
 #include "anthropicstream.h"
+#include "responsesstream.h"
 #include "endpointkind.h"
 #include "jsonhelpers.h"
 #include "streamrecorder.h"
@@ -155,6 +156,8 @@ QList<QByteArray> synthesizeStream(const QString &endpoint, const QByteArray &re
         return openAiStream(response, "text_completion", includeUsage, textChoiceEvents);
     case EndpointKind::AnthropicMessages:
         return anthropic::synthesizeStream(response);
+    case EndpointKind::Responses:
+        return responses::synthesizeStream(response);
     case EndpointKind::Embeddings:
     case EndpointKind::Other:
         break;

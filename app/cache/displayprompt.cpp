@@ -33,11 +33,13 @@ QString partText(const QJsonValue &part)
     const QString type = object.value(QLatin1String("type")).toString();
     if (type == u"text" || type == u"input_text")
         return object.value(QLatin1String("text")).toString();
+    if (type == u"output_text")   // an assistant turn a Responses client sends back
+        return object.value(QLatin1String("text")).toString();
     if (type == u"image_url" || type == u"image" || type == u"input_image")
         return QStringLiteral("[image]");
     if (type == u"input_audio")
         return QStringLiteral("[audio]");
-    if (type == u"file" || type == u"document")
+    if (type == u"file" || type == u"document" || type == u"input_file")
         return QStringLiteral("[file]");
     if (type == u"tool_result")   // Anthropic: the tool output is what the user turn says
         return contentText(object.value(QLatin1String("content")));
@@ -57,6 +59,27 @@ QString chatPrompt(const QJsonObject &body)
     if (!messages.isEmpty())
         return contentText(messages.last().toObject().value(QLatin1String("content")));
     return QString();
+}
+
+// Responses "input": a string, or items; the last user message's text (its parts are
+// input_text, input_image, input_file), else the last tool output the client sends back.
+QString responsesPrompt(const QJsonObject &body)
+{
+    const QJsonValue input = body.value(QLatin1String("input"));
+    if (input.isString())
+        return input.toString();
+    const QJsonArray items = input.toArray();
+    for (qsizetype i = items.size() - 1; i >= 0; --i) {
+        const QJsonObject item = items.at(i).toObject();
+        if (item.value(QLatin1String("role")).toString() == u"user")
+            return contentText(item.value(QLatin1String("content")));
+    }
+    for (qsizetype i = items.size() - 1; i >= 0; --i) {
+        const QJsonValue output = items.at(i).toObject().value(QLatin1String("output"));
+        if (output.isString())
+            return output.toString();
+    }
+    return body.value(QLatin1String("instructions")).toString();
 }
 
 // prompt / input: a string, a list of strings, or token ids (a list of ints, or of lists).
@@ -86,6 +109,8 @@ QString displayPrompt(const QString &endpoint, const QJsonObject &body)
         return promptOrInput(body.value(QLatin1String("prompt")));
     case EndpointKind::Embeddings:
         return promptOrInput(body.value(QLatin1String("input")));
+    case EndpointKind::Responses:
+        return responsesPrompt(body);
     case EndpointKind::Other:
         break;
     }

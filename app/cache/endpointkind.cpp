@@ -17,6 +17,8 @@ EndpointKind endpointKind(const QString &endpoint)
         return EndpointKind::Embeddings;
     if (path == u"messages")
         return EndpointKind::AnthropicMessages;
+    if (path == u"responses")   // the OpenAI Responses API
+        return EndpointKind::Responses;
     return EndpointKind::Other;
 }
 

@@ -2,6 +2,7 @@
 
 #include "anthropicstream.h"
 #include "jsonhelpers.h"
+#include "responsesstream.h"
 #include "streamassembler.h"
 
 #include <QJsonArray>
@@ -78,13 +79,27 @@ void StreamRecorder::add(const SseEvent &event)
     }
     if (m_kind == EndpointKind::AnthropicMessages && anthropic::isStop(chunk))
         m_done = true;
+    if (m_kind == EndpointKind::Responses) {
+        // error, response.failed, response.incomplete carry no top-level "error" object.
+        if (responses::isFailure(chunk) && !m_failed) {
+            m_failed = true;
+            m_errorPayload = json::compact(responses::errorBody(chunk));
+        }
+        if (responses::isCompleted(chunk))
+            m_done = true;
+    }
     takeUsage(chunk);
     m_chunks.append(chunk);
 }
 
 void StreamRecorder::takeUsage(const QJsonObject &chunk)
 {
-    if (m_kind == EndpointKind::AnthropicMessages) {
+    if (m_kind == EndpointKind::Responses) {
+        const QJsonObject usage = responses::usageIn(chunk);   // only response.completed's
+        if (usage.isEmpty())
+            return;
+        m_usageObject = usage;
+    } else if (m_kind == EndpointKind::AnthropicMessages) {
         // Split across events: later counts (message_delta) override earlier ones.
         const QJsonObject fragment = anthropic::usageIn(chunk);
         if (fragment.isEmpty())
@@ -111,6 +126,8 @@ QByteArray StreamRecorder::assembledResponse() const
         return json::compact(assembleTextCompletion(m_chunks, m_usageObject));
     case EndpointKind::AnthropicMessages:
         return json::compact(anthropic::assembleMessage(m_chunks, m_usageObject));
+    case EndpointKind::Responses:
+        return json::compact(responses::assembleResponse(m_chunks));
     case EndpointKind::Embeddings:
     case EndpointKind::Other:
         break;

@@ -20,13 +20,22 @@ bool isSuccess(int status) { return status >= 200 && status < 300; }
 
 // A 2xx JSON answer worth keeping. Anthropic's is a Message ("type": "message"); anything
 // else there (an "error" object some gateways send with 200) is relayed but never stored.
+// A Response is kept only when "completed": "incomplete" (cut at max_output_tokens or by the
+// content filter), "failed" and "in_progress" come with 200 too.
 bool isStorableAnswer(const QString &endpoint, const QJsonDocument &doc)
 {
     if (!doc.isObject())
         return false;
-    if (cache::endpointKind(endpoint) == cache::EndpointKind::AnthropicMessages)
-        return doc.object().value(QLatin1String("type")).toString() == u"message";
-    return true;
+    const QJsonObject answer = doc.object();
+    switch (cache::endpointKind(endpoint)) {
+    case cache::EndpointKind::AnthropicMessages:
+        return answer.value(QLatin1String("type")).toString() == u"message";
+    case cache::EndpointKind::Responses:
+        return answer.value(QLatin1String("object")).toString() == u"response"
+               && answer.value(QLatin1String("status")).toString() == u"completed";
+    default:
+        return true;
+    }
 }
 
 } // namespace

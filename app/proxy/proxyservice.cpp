@@ -35,6 +35,8 @@ QString cachedEndpoint(const http::HttpRequest &request)
         return QStringLiteral("embeddings");
     if (request.path == "/v1/messages")   // Anthropic Messages
         return QStringLiteral("messages");
+    if (request.path == "/v1/responses")   // OpenAI Responses (Codex, the Agents SDK)
+        return QStringLiteral("responses");
     return {};
 }
 
@@ -45,6 +47,14 @@ bool isRelayedMethod(const QByteArray &method)
 {
     static const QByteArray kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     return std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
+}
+
+// A Responses request run in the background answers at once with a queued Response the client
+// polls later: nothing there to keep, and a replay would hand out a stale job.
+bool isBackgroundResponse(const CachedRequest &request)
+{
+    return cache::endpointKind(request.endpoint) == cache::EndpointKind::Responses
+           && request.canonical.body.value(QLatin1String("background")).toBool();
 }
 
 // The credential a client sends, whichever header its provider uses.
@@ -153,6 +163,10 @@ void ProxyService::handleCached(http::HttpExchange *exchange, const QString &end
     CachedRequest request;
     if (!parseRequest(exchange, endpoint, &request))
         return;
+    if (isBackgroundResponse(request)) {
+        handlePassthrough(exchange);
+        return;
+    }
     if (request.directives.noCache) {   // a refresh skips both lookups
         answerMiss(exchange, request);
         return;

@@ -2,6 +2,7 @@
 
 #include "errorreply.h"
 #include "cache/endpointkind.h"
+#include "cache/jsonhelpers.h"
 
 namespace cachette::proxy {
 namespace {
@@ -61,9 +62,23 @@ QByteArray streamErrorEvent(const QString &endpoint, const UpstreamProblem &prob
 {
     const QByteArray body = proxyErrorBody(endpoint, problem.status, problem.message,
                                            QStringLiteral("upstream_error"), problem.code);
-    if (cache::endpointKind(endpoint) == cache::EndpointKind::AnthropicMessages)
+    switch (cache::endpointKind(endpoint)) {
+    case cache::EndpointKind::AnthropicMessages:
         return "event: error\ndata: " + body + "\n\n";
-    return "data: " + body + "\n\n";
+    case cache::EndpointKind::Responses: {
+        // The Responses error event ({"type":"error","code","message","param"}) with the OpenAI
+        // error object beside it: the SDKs raise an APIError for a named event whose data has
+        // "error", and read code and message from the event itself otherwise.
+        QJsonObject event = cache::json::parseObject(body);
+        const QJsonObject error = event.value(QLatin1String("error")).toObject();
+        event.insert(QLatin1String("type"), QStringLiteral("error"));
+        for (const char *field : {"code", "message", "param"})
+            event.insert(QLatin1String(field), error.value(QLatin1String(field)));
+        return "event: error\ndata: " + cache::json::compact(event) + "\n\n";
+    }
+    default:
+        return "data: " + body + "\n\n";
+    }
 }
 
 } // namespace cachette::proxy

@@ -205,7 +205,8 @@ void FakeUpstream::answer(int index, QPointer<HttpExchange> exchange, const Scen
 
     const bool stream = body.value(QLatin1String("stream")).toBool();
     const bool streamable = record.method == "POST"
-                            && (isChat(record.path) || isCompletions(record.path) || isAnthropic(record.path));
+                            && (isChat(record.path) || isCompletions(record.path) || isAnthropic(record.path)
+                                || isResponses(record.path));
     if (stream && streamable) {
         answerStream(index, exchange, scenario);
         return;
@@ -232,6 +233,8 @@ void FakeUpstream::answer(int index, QPointer<HttpExchange> exchange, const Scen
         reply = embeddingsBody(n, body);
     } else if (record.method == "POST" && isAnthropic(record.path)) {
         reply = anthropicMessageBody(n, body, scenario.toolCalls);
+    } else if (record.method == "POST" && isResponses(record.path)) {
+        reply = responsesBody(n, body, scenario.toolCalls);
     } else if (record.method == "GET" && record.path.endsWith("/models")) {
         const QJsonArray models{QJsonObject{{"id", "gpt-4o-mini"}, {"object", "model"}, {"created", 1}, {"owned_by", "fake"}},
                                 QJsonObject{{"id", "gpt-4o"}, {"object", "model"}, {"created", 2}, {"owned_by", "fake"}}};
@@ -256,7 +259,13 @@ void FakeUpstream::answerStream(int index, QPointer<HttpExchange> exchange, cons
     if (scenario.kind == Scenario::Kind::DropMidStream || scenario.kind == Scenario::Kind::Stall
         || scenario.kind == Scenario::Kind::ErrorEventMidStream) {
         frames = frames.mid(0, qMin<qsizetype>(scenario.eventsBeforeFailure, frames.size() - 1));
-        if (scenario.kind == Scenario::Kind::ErrorEventMidStream && isAnthropic(record.path)) {
+        if (isResponses(record.path)) {
+            // responsesStreamFrames already ends a failing stream its own way.
+            if (scenario.kind != Scenario::Kind::ErrorEventMidStream)
+                frames = frames.mid(0, scenario.eventsBeforeFailure);
+            else
+                frames = streamFrames(record.callNumber, record.path, record.json(), scenario);
+        } else if (scenario.kind == Scenario::Kind::ErrorEventMidStream && isAnthropic(record.path)) {
             const QJsonObject error{{"type", "overloaded_error"}, {"message", "Overloaded"}};
             frames.append(namedFrame(QJsonObject{{"type", "error"}, {"error", error}}));
         } else if (scenario.kind == Scenario::Kind::ErrorEventMidStream) {

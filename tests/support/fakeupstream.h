@@ -143,6 +143,19 @@ public:
                                                    const Scenario &scenario);
     static QByteArray anthropicErrorBody(int status);
 
+    // --- OpenAI Responses (POST /v1/responses) -------------------------------------------
+    // A Response with a reasoning item (summary, encrypted_content), the message and, with
+    // Scenario::toolCalls, a function_call (execute, responsesArguments(n)); streamed as named
+    // events response.created … response.completed. ErrorEventMidStream ends in
+    // response.failed after eventsBeforeFailure events.
+    static QString responsesReasoning(int callNumber);
+    static QString responsesEncryptedContent(int callNumber);
+    static QString responsesArguments(int callNumber);
+    static QJsonObject responsesUsage(int callNumber, const QJsonObject &request, bool withToolCall);
+    static QByteArray responsesBody(int callNumber, const QJsonObject &request, bool withToolCall);
+    static QList<QByteArray> responsesStreamFrames(int callNumber, const QJsonObject &request,
+                                                   const Scenario &scenario);
+
 Q_SIGNALS:
     void requestReceived(int index);
 

@@ -69,6 +69,18 @@ QString FakeUpstream::promptOf(const QByteArray &path, const QJsonObject &body)
         }
         return {};
     }
+    if (isResponses(path)) {   // input: a string, or items; the last user message
+        const QJsonValue input = body.value(QLatin1String("input"));
+        if (input.isString())
+            return input.toString();
+        const QJsonArray items = input.toArray();
+        for (qsizetype i = items.size() - 1; i >= 0; --i) {
+            const QJsonObject item = items.at(i).toObject();
+            if (item.value(QLatin1String("role")).toString() == QLatin1String("user"))
+                return textOfContent(item.value(QLatin1String("content")));
+        }
+        return {};
+    }
     const QJsonValue v = body.value(isEmbeddings(path) ? QLatin1String("input") : QLatin1String("prompt"));
     if (v.isString())
         return v.toString();
@@ -210,6 +222,8 @@ QList<QByteArray> FakeUpstream::streamFrames(int callNumber, const QByteArray &p
 {
     if (isAnthropic(path))
         return anthropicStreamFrames(callNumber, request, scenario);
+    if (isResponses(path))
+        return responsesStreamFrames(callNumber, request, scenario);
     const QByteArray comment = QByteArrayLiteral(": OPENROUTER PROCESSING\n\n");
     const QString prompt = promptOf(path, request);
     const QString text = answerText(callNumber, prompt);

@@ -27,6 +27,7 @@ inline bool isChat(const QByteArray &path) { return path.endsWith("/chat/complet
 inline bool isCompletions(const QByteArray &path) { return path.endsWith("/completions") && !isChat(path); }
 inline bool isEmbeddings(const QByteArray &path) { return path.endsWith("/embeddings"); }
 inline bool isAnthropic(const QByteArray &path) { return path.endsWith("/messages"); }
+inline bool isResponses(const QByteArray &path) { return path.endsWith("/responses"); }
 
 // An Anthropic SSE frame: the event name repeats the data's "type".
 inline QByteArray namedFrame(const QJsonObject &object)
@@ -76,7 +77,8 @@ inline QString textOfContent(const QJsonValue &content)
     QStringList parts;
     const QJsonArray array = content.toArray();
     for (const QJsonValue &part : array) {
-        if (part[QLatin1String("type")].toString() == QLatin1String("text"))
+        const QString type = part[QLatin1String("type")].toString();
+        if (type == QLatin1String("text") || type == QLatin1String("input_text"))
             parts << part[QLatin1String("text")].toString();
     }
     return parts.join(QLatin1Char('\n'));
