@@ -8,9 +8,9 @@
 #include "store/store.h"
 
 #include "store/database.h"
+#include "threadhandoff.h"
 
 #include <QJsonDocument>
-#include <QThread>
 
 namespace cachette {
 namespace {
@@ -122,7 +122,7 @@ void SemanticLayer::loadVectors()
     auto cancelled = std::make_shared<std::atomic_bool>(false);
     const QString path = m_databasePath;
     const QString embedderId = m_cache->embedderId();
-    m_reader = QThread::create([path, embedderId, records, cancelled] {
+    m_reader = new JoinableThread([path, embedderId, records, cancelled] {
         store::Connection connection;
         if (!connection.openReadOnly(path, QStringLiteral("vectors"), 5000, nullptr))
             return;   // then nothing is loaded: entries match by similarity once re-embedded
@@ -137,8 +137,9 @@ void SemanticLayer::loadVectors()
     m_readerCancelled = cancelled;
     m_removedWhileReading.clear();
     m_cache->setLoadPending(true);
-    QThread *reader = m_reader;
+    JoinableThread *reader = m_reader;
     connect(reader, &QThread::finished, this, [this, reader, records] {
+        reader->join();   // what it read is visible from here on
         reader->deleteLater();
         if (reader != m_reader)
             return;   // replaced or stopped meanwhile
@@ -158,7 +159,7 @@ void SemanticLayer::stopReading()
     if (!m_reader)
         return;
     m_readerCancelled->store(true);
-    m_reader->wait();
+    m_reader->join();
     m_reader = nullptr;   // its finished handler only deletes it now
     m_removedWhileReading.clear();
     m_cache->setLoadPending(false);

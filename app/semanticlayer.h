@@ -12,7 +12,6 @@
 #include <atomic>
 #include <memory>
 
-class QThread;
 
 namespace cachette::store {
 class EmbeddingStore;
@@ -25,6 +24,8 @@ class SemanticCache;
 }
 
 namespace cachette {
+
+class JoinableThread;
 
 // Which embedder the semantic cache uses and how strict it is.
 struct SemanticConfig
@@ -81,7 +82,7 @@ private:
     QString m_databasePath;
     // Reading the stored vectors at start (seconds for a large cache) runs on this thread, with
     // its own connection; entries removed meanwhile are left out of what it read.
-    QThread *m_reader = nullptr;
+    JoinableThread *m_reader = nullptr;
     std::shared_ptr<std::atomic_bool> m_readerCancelled;
     QSet<QByteArray> m_removedWhileReading;
 };

@@ -7,6 +7,9 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 
+#include <mutex>
+#include <shared_mutex>
+
 // Resources compiled into a static library are only linked in when something refers to them.
 static void initPricingResource()
 {
@@ -64,7 +67,7 @@ bool PriceBook::loadTable(const QByteArray &json, QString *error)
     if (!parseObject(json, QStringLiteral("the price table"), &document, error))
         return false;
     const QList<ModelPrice> prices = pricesFromJson(document);
-    QWriteLocker lock(&m_lock);
+    std::unique_lock lock(m_lock);
     m_tableList = prices;
     m_table = indexOf(prices);
     m_pricesTaken = document.value(QLatin1String("prices_taken")).toString();
@@ -74,32 +77,32 @@ bool PriceBook::loadTable(const QByteArray &json, QString *error)
 
 QList<ModelPrice> PriceBook::table() const
 {
-    QReadLocker lock(&m_lock);
+    std::shared_lock lock(m_lock);
     return m_tableList;
 }
 
 QString PriceBook::pricesTaken() const
 {
-    QReadLocker lock(&m_lock);
+    std::shared_lock lock(m_lock);
     return m_pricesTaken;
 }
 
 QString PriceBook::source() const
 {
-    QReadLocker lock(&m_lock);
+    std::shared_lock lock(m_lock);
     return m_source;
 }
 
 void PriceBook::setOverrides(const QList<ModelPrice> &overrides)
 {
-    QWriteLocker lock(&m_lock);
+    std::unique_lock lock(m_lock);
     m_overrideList = overrides;
     m_overrides = indexOf(overrides);
 }
 
 QList<ModelPrice> PriceBook::overrides() const
 {
-    QReadLocker lock(&m_lock);
+    std::shared_lock lock(m_lock);
     return m_overrideList;
 }
 
@@ -139,7 +142,7 @@ std::optional<ModelPrice> PriceBook::find(const QString &model) const
     if (model.trimmed().isEmpty())
         return std::nullopt;
     const QStringList names = priceLookupNames(model);
-    QReadLocker lock(&m_lock);
+    std::shared_lock lock(m_lock);
     for (const QString &name : names) {
         if (const ModelPrice *price = lookup(m_overrides, name))
             return *price;

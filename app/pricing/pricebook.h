@@ -4,10 +4,10 @@
 
 #include <QHash>
 #include <QList>
-#include <QReadWriteLock>
 #include <QString>
 
 #include <optional>
+#include <shared_mutex>
 
 namespace cachette::pricing {
 
@@ -46,7 +46,8 @@ private:
     static Index indexOf(const QList<ModelPrice> &prices);
     static const ModelPrice *lookup(const Index &index, const QString &name);
 
-    mutable QReadWriteLock m_lock;
+    // std::shared_mutex rather than QReadWriteLock: ThreadSanitizer sees it (threadhandoff.h).
+    mutable std::shared_mutex m_lock;
     Index m_table;
     Index m_overrides;
     QList<ModelPrice> m_tableList;       // file order, for display

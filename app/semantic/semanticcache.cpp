@@ -2,9 +2,9 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
-#include <QThread>
 
 #include <algorithm>
+#include <mutex>
 
 namespace cachette::semantic {
 
@@ -55,7 +55,7 @@ QString outcomeName(Decision::Outcome outcome)
 struct SemanticCache::Loading
 {
     std::unique_ptr<VectorIndex> index;
-    QThread *thread = nullptr;
+    JoinableThread *thread = nullptr;
     QSet<quint32> removed;
     int count = 0;
 };
@@ -68,20 +68,16 @@ SemanticCache::SemanticCache(std::unique_ptr<Embedder> embedder, QObject *parent
 {
     qRegisterMetaType<cachette::semantic::VectorRecord>();
     resetIndex();
-    m_indexer = new QObject;
-    m_indexer->moveToThread(&m_indexerThread);
-    m_indexerThread.setObjectName(QStringLiteral("cachette-semantic-index"));
-    m_indexerThread.start(QThread::LowPriority);
+    m_indexer = std::make_unique<IndexerThread>(QStringLiteral("cachette-semantic-index"),
+                                                [this](quint32 id) { indexOne(id); });
 }
 
 SemanticCache::~SemanticCache()
 {
-    m_indexerThread.quit();   // pending indexOne() calls are dropped: the index goes too
-    m_indexerThread.wait();
-    delete m_indexer;
+    m_indexer.reset();   // pending indexOne() calls are dropped: the index goes too
     if (m_loading && m_loading->thread) {
         m_loading->thread->disconnect(this);
-        m_loading->thread->wait();
+        m_loading->thread->join();
         delete m_loading->thread;
     }
 }
@@ -91,7 +87,7 @@ void SemanticCache::resetIndex()
     const int dim = m_embedder->dimension();
     {
         // indexOne() calls still queued find nothing to do once m_unindexed is empty.
-        QWriteLocker locker(&m_indexLock);
+        std::unique_lock locker(m_indexLock);
         m_index = dim > 0 ? std::make_unique<VectorIndex>(dim, m_indexOptions) : nullptr;
         m_unindexed.clear();
     }
@@ -114,7 +110,7 @@ void SemanticCache::setEmbedder(std::unique_ptr<Embedder> embedder)
 {
     if (m_loading && m_loading->thread) {
         m_loading->thread->disconnect(this);
-        m_loading->thread->wait();
+        m_loading->thread->join();
         delete m_loading->thread;
     }
     m_loading.reset();
@@ -261,7 +257,7 @@ void SemanticCache::finishDecision(Decision &decision, const PromptKey &key,
 // The index's nearest plus those of the vectors still waiting for the indexer.
 std::vector<Neighbor> SemanticCache::nearest(quint64 context, const Vector &query, int k) const
 {
-    QReadLocker locker(&m_indexLock);
+    std::shared_lock locker(m_indexLock);
     std::vector<Neighbor> found = m_index->search(context, query.data(), k);
     if (m_unindexed.isEmpty())
         return found;
@@ -328,7 +324,7 @@ bool SemanticCache::insert(const VectorRecord &record)
     if (record.embedderId != m_embedder->id() || record.vector.empty() || record.entryKey.isEmpty())
         return false;
     {
-        QWriteLocker locker(&m_indexLock);
+        std::unique_lock locker(m_indexLock);
         if (!m_index)   // a remote embedder's dimension is known from its first vector
             m_index = std::make_unique<VectorIndex>(int(record.vector.size()), m_indexOptions);
         if (int(record.vector.size()) != m_index->dimension())
@@ -344,14 +340,14 @@ bool SemanticCache::insert(const VectorRecord &record)
 
 void SemanticCache::indexLater(quint32 id, quint64 context, Vector unit)
 {
-    QWriteLocker locker(&m_indexLock);
+    std::unique_lock locker(m_indexLock);
     if (m_unindexed.size() >= kMaxUnindexed) {
         m_index->insert(id, context, unit.data());
         return;
     }
     VectorIndex::Code code = m_index->encoded(unit.data());
     m_unindexed.insert(id, Unindexed{context, std::move(unit), std::move(code)});
-    QMetaObject::invokeMethod(m_indexer, [this, id] { indexOne(id); }, Qt::QueuedConnection);
+    m_indexer->post(id);
 }
 
 // On the indexer thread. The id may have been removed meanwhile (nothing to do), or removed
@@ -359,7 +355,7 @@ void SemanticCache::indexLater(quint32 id, quint64 context, Vector unit)
 // call, which will find nothing left to do).
 void SemanticCache::indexOne(quint32 id)
 {
-    QWriteLocker locker(&m_indexLock);
+    std::unique_lock locker(m_indexLock);
     const auto it = m_unindexed.find(id);
     if (it == m_unindexed.end())
         return;
@@ -369,12 +365,12 @@ void SemanticCache::indexOne(quint32 id)
 
 void SemanticCache::waitUntilIndexed()
 {
-    QMetaObject::invokeMethod(m_indexer, [] {}, Qt::BlockingQueuedConnection);
+    m_indexer->waitUntilIdle();
 }
 
 qsizetype SemanticCache::size() const
 {
-    QReadLocker locker(&m_indexLock);
+    std::shared_lock locker(m_indexLock);
     return (m_index ? m_index->size() : 0) + m_unindexed.size();
 }
 
@@ -388,7 +384,7 @@ void SemanticCache::remove(const QList<QByteArray> &entryKeys)
         const quint32 id = *it;
         m_ids.erase(it);
         {
-            QWriteLocker locker(&m_indexLock);
+            std::unique_lock locker(m_indexLock);
             if (!m_unindexed.remove(id) && m_index)
                 m_index->remove(id);
         }
@@ -454,7 +450,7 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
     }
     records.clear();
     if (!m_index && dim > 0) {
-        QWriteLocker locker(&m_indexLock);
+        std::unique_lock locker(m_indexLock);
         m_index = std::make_unique<VectorIndex>(dim, m_indexOptions);
     }
     if (items->empty()) {
@@ -465,7 +461,7 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
     m_loading->index = std::make_unique<VectorIndex>(dim, m_indexOptions);
     m_loading->count = int(items->size());
     VectorIndex *target = m_loading->index.get();
-    m_loading->thread = QThread::create([target, items] {
+    m_loading->thread = new JoinableThread([target, items] {
         target->insertMany(*items);
         items->clear();
     });
@@ -480,11 +476,11 @@ void SemanticCache::loadInBackground(QList<VectorRecord> records)
 void SemanticCache::adoptLoaded()
 {
     std::unique_ptr<Loading> loading = std::move(m_loading);
-    loading->thread->wait();
+    loading->thread->join();   // what the worker built is visible from here on
     delete loading->thread;
     std::unique_ptr<VectorIndex> index = std::move(loading->index);
     // Vectors still waiting for the indexer stay there: it indexes into the new m_index.
-    QWriteLocker locker(&m_indexLock);
+    std::unique_lock locker(m_indexLock);
     for (quint32 id : std::as_const(loading->removed)) {
         index->remove(id);
         m_freeIds.push_back(id);
@@ -504,7 +500,7 @@ void SemanticCache::adoptLoaded()
 
 qint64 SemanticCache::indexMemoryBytes() const
 {
-    QReadLocker locker(&m_indexLock);
+    std::shared_lock locker(m_indexLock);
     qint64 bytes = m_index ? m_index->memoryBytes() : 0;
     for (const Entry &entry : m_entries)
         bytes += qint64(sizeof(Entry)) + entry.key.capacity() + entry.text.capacity() * 2 + 48;

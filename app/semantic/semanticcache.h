@@ -2,6 +2,7 @@
 
 #include "embedder.h"
 #include "guards.h"
+#include "indexerthread.h"
 #include "matchverifier.h"
 #include "modelcheck.h"
 #include "semanticsettings.h"
@@ -14,13 +15,12 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
-#include <QReadWriteLock>
 #include <QSet>
-#include <QThread>
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
 
 namespace cachette::semantic {
@@ -218,11 +218,11 @@ private:
     ModelChecker *m_checker = nullptr;      // the optional third stage, a child of this
     // m_index and m_unindexed are shared with the indexer thread: the lock guards both (and
     // replacing m_index). Everything else here belongs to the owning thread alone.
-    mutable QReadWriteLock m_indexLock;
+    // std::shared_mutex rather than QReadWriteLock: ThreadSanitizer sees it (threadhandoff.h).
+    mutable std::shared_mutex m_indexLock;
     std::unique_ptr<VectorIndex> m_index;
     QHash<quint32, Unindexed> m_unindexed;  // added, not yet in m_index, by id
-    QThread m_indexerThread;
-    QObject *m_indexer = nullptr;           // lives on m_indexerThread: indexOne() runs there
+    std::unique_ptr<IndexerThread> m_indexer;   // indexOne() runs there
     std::vector<Entry> m_entries;           // by id
     std::vector<quint32> m_freeIds;
     QHash<QByteArray, quint32> m_ids;       // entry key → id

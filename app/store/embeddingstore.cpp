@@ -1,10 +1,10 @@
 #include "embeddingstore.h"
 
 #include "database.h"
+#include "threadhandoff.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
-#include <QThread>
 #include <QtEndian>
 
 #include <condition_variable>
@@ -78,7 +78,7 @@ public:
 
     bool start(QString *error)
     {
-        m_thread.reset(QThread::create([this] { run(); }));
+        m_thread = std::make_unique<JoinableThread>([this] { run(); });
         m_thread->setObjectName(QStringLiteral("cachette-embeddings-writer"));
         m_thread->start();
         std::unique_lock lock(m_mutex);
@@ -111,7 +111,7 @@ public:
             m_stopping = true;
         }
         m_changed.notify_all();
-        m_thread->wait();
+        m_thread->join();
         m_thread.reset();
     }
 
@@ -164,7 +164,7 @@ private:
 
     EmbeddingStore *m_owner;
     QString m_path;
-    std::unique_ptr<QThread> m_thread;
+    std::unique_ptr<JoinableThread> m_thread;
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Op> m_queue;

@@ -14,7 +14,6 @@ namespace cachette::store {
 Store::Store(QObject *parent)
     : QObject(parent)
 {
-    m_writerThread.setObjectName(QStringLiteral("cachette-store-writer"));
 }
 
 Store::~Store()
@@ -64,19 +63,10 @@ bool Store::openDatabase(const QString &dataDir, QString *error)
 bool Store::startWriter(QString *error)
 {
     m_writer = new StoreWriter(m_path, m_sizeCap);
-    m_writer->moveToThread(&m_writerThread);
+    // Emitted on the writer's thread; delivered on this one.
     connect(m_writer, &StoreWriter::eventsReady, this, &Store::deliverEvents,
             Qt::QueuedConnection);
-    m_writerThread.start();
-    bool ok = false;
-    QString writerError;
-    StoreWriter *writer = m_writer;
-    QMetaObject::invokeMethod(
-        m_writer, [writer, &ok, &writerError] { ok = writer->openConnection(&writerError); },
-        Qt::BlockingQueuedConnection);
-    if (!ok)
-        setError(error, writerError);
-    return ok;
+    return m_writer->start(error);
 }
 
 void Store::close()
@@ -92,11 +82,7 @@ void Store::close()
 void Store::teardown()
 {
     if (m_writer) {
-        StoreWriter *writer = m_writer;
-        QMetaObject::invokeMethod(m_writer, [writer] { writer->closeConnection(); },
-                                  Qt::BlockingQueuedConnection);
-        m_writerThread.quit();
-        m_writerThread.wait();
+        m_writer->stop();
         delete m_writer;   // its thread has finished: nothing else can touch it
         m_writer = nullptr;
     }
@@ -348,13 +334,11 @@ void Store::submit()
         m_writer->waitForBacklogAtMost(kMaxBacklog);
 }
 
-// Queued events run in order, so once this blocking drain returns, every write enqueued
-// before it has been committed (or has failed).
+// Once this returns, every write enqueued before it has been committed (or has failed), and
+// its events wait in the writer for deliverEvents().
 void Store::waitForWriter()
 {
-    StoreWriter *writer = m_writer;
-    QMetaObject::invokeMethod(m_writer, [writer] { writer->drain(); },
-                              Qt::BlockingQueuedConnection);
+    m_writer->waitUntilDrained();
 }
 
 void Store::deliverEvents()

@@ -8,7 +8,6 @@
 #include <QList>
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 #include <memory>
 #include <optional>
@@ -133,7 +132,6 @@ private:
     quint64 m_nextSeq = 0;
     std::unique_ptr<Connection> m_connection;         // this thread's reader connection
     mutable std::unique_ptr<QSqlQuery> m_lookupQuery; // prepared once: the cache-hit hot path
-    QThread m_writerThread;
     StoreWriter *m_writer = nullptr;
     QHash<QByteArray, PendingEntry> m_pending;   // put() but not yet committed
     QHash<QByteArray, quint64> m_removing;       // removeEntries() not yet committed, by seq

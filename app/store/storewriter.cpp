@@ -3,10 +3,9 @@
 #include "rows.h"
 
 #include <QDateTime>
-#include <QMutexLocker>
 #include <QSqlQuery>
-#include <QTimer>
 
+#include <chrono>
 #include <utility>
 
 namespace cachette::store {
@@ -14,7 +13,7 @@ namespace cachette::store {
 namespace {
 
 // Expired entries are never served (lookup checks), so purging them is only housekeeping.
-constexpr int kPurgeIntervalMs = 10 * 60 * 1000;
+constexpr std::chrono::minutes kPurgeInterval{10};
 
 } // namespace
 
@@ -64,7 +63,82 @@ StoreWriter::StoreWriter(QString path, qint64 sizeCap)
 {
 }
 
-StoreWriter::~StoreWriter() = default;
+StoreWriter::~StoreWriter()
+{
+    stop();
+}
+
+bool StoreWriter::start(QString *error)
+{
+    m_thread = std::make_unique<JoinableThread>([this] { run(); });
+    m_thread->setObjectName(QStringLiteral("cachette-store-writer"));
+    m_thread->start();
+    std::unique_lock lock(m_mutex);
+    m_progress.wait(lock, [this] { return m_opened.has_value(); });
+    if (*m_opened)
+        return true;
+    if (error)
+        *error = m_openError;
+    lock.unlock();
+    m_thread->join();
+    m_thread.reset();
+    return false;
+}
+
+void StoreWriter::stop()
+{
+    if (!m_thread)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread->join();
+    m_thread.reset();
+}
+
+// The writer thread: opens its connection, then commits whatever is queued, batch after batch,
+// until stop() (the queue drained first). It purges expired entries at open and every
+// kPurgeInterval, as housekeeping between batches.
+void StoreWriter::run()
+{
+    QString error;
+    const bool opened = openConnection(&error);
+    // The purge at open goes first, before start() returns: it must not come after the
+    // caller's first writes (its "now" would be older than theirs).
+    if (opened)
+        enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
+    {
+        std::lock_guard lock(m_mutex);
+        m_opened = opened;
+        m_openError = error;
+        m_running = opened;
+    }
+    m_progress.notify_all();
+    if (!opened)
+        return;
+    auto nextPurge = std::chrono::steady_clock::now() + kPurgeInterval;
+    for (;;) {
+        if (std::chrono::steady_clock::now() >= nextPurge) {
+            enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
+            nextPurge = std::chrono::steady_clock::now() + kPurgeInterval;
+        }
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_until(lock, nextPurge, [this] { return !m_queue.empty() || m_stopping; });
+            if (m_queue.empty() && m_stopping)
+                break;
+        }
+        drain();
+    }
+    closeConnection();
+    {
+        std::lock_guard lock(m_mutex);
+        m_running = false;
+    }
+    m_progress.notify_all();
+}
 
 std::size_t StoreWriter::enqueue(WriteOp op)
 {
@@ -77,10 +151,9 @@ std::size_t StoreWriter::enqueueBatch(std::vector<WriteOp> ops, quint64 serial)
 {
     if (ops.empty())
         return 0;
-    bool post = false;
     std::size_t backlog = 0;
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         if (m_queue.empty() && m_queuedHits.isEmpty()) {
             m_queue.swap(ops);   // the common case: the writer has caught up
             for (std::size_t i = 0; i < m_queue.size(); ++i) {
@@ -99,12 +172,11 @@ std::size_t StoreWriter::enqueueBatch(std::vector<WriteOp> ops, quint64 serial)
         }
         backlog = m_queue.size();
         m_queuedSerial = qMax(m_queuedSerial, serial);
-        post = !m_drainPosted;
-        m_drainPosted = true;
+        ++m_enqueueCalls;
     }
-    // One drain per burst: whatever piles up while a batch commits goes into the next batch.
-    if (post)
-        QMetaObject::invokeMethod(this, &StoreWriter::drain, Qt::QueuedConnection);
+    // Whatever piles up while a batch commits goes into the next batch: the writer takes the
+    // whole queue each time it wakes (a notify while it commits is a no-op).
+    m_wake.notify_one();
     return backlog;
 }
 
@@ -132,14 +204,20 @@ void StoreWriter::append(WriteOp &&op)
 
 void StoreWriter::waitForBacklogAtMost(std::size_t maxOps)
 {
-    QMutexLocker lock(&m_mutex);
-    while (m_queue.size() > maxOps)
-        m_queueTaken.wait(&m_mutex);
+    std::unique_lock lock(m_mutex);
+    m_progress.wait(lock, [&] { return m_queue.size() <= maxOps || !m_running; });
+}
+
+void StoreWriter::waitUntilDrained()
+{
+    std::unique_lock lock(m_mutex);
+    const quint64 target = m_enqueueCalls;
+    m_progress.wait(lock, [&] { return m_drainedCalls >= target || !m_running; });
 }
 
 QList<WriteEvent> StoreWriter::takeEvents()
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     return std::exchange(m_events, {});
 }
 
@@ -152,19 +230,11 @@ bool StoreWriter::openConnection(QString *error)
         closeConnection();
         return false;
     }
-    m_purgeTimer = new QTimer(this);
-    m_purgeTimer->setInterval(kPurgeIntervalMs);
-    connect(m_purgeTimer, &QTimer::timeout, this,
-            [this] { enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() }); });
-    m_purgeTimer->start();
-    enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
     return true;
 }
 
 void StoreWriter::closeConnection()
 {
-    delete m_purgeTimer;
-    m_purgeTimer = nullptr;
     m_sql.reset();   // the queries go before the connection they run on
     m_connection.close();
 }
@@ -173,16 +243,26 @@ void StoreWriter::drain()
 {
     std::vector<WriteOp> ops;
     quint64 serial = 0;
+    quint64 calls = 0;
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         ops.swap(m_queue);
         serial = m_queuedSerial;
+        calls = m_enqueueCalls;
         m_queuedHits.clear();
-        m_drainPosted = false;
     }
-    m_queueTaken.wakeAll();
-    if (ops.empty())
-        return;
+    m_progress.notify_all();   // the queue was taken: waitForBacklogAtMost()
+    if (!ops.empty())
+        commit(ops, serial);
+    {
+        std::lock_guard lock(m_mutex);
+        m_drainedCalls = calls;
+    }
+    m_progress.notify_all();   // waitUntilDrained()
+}
+
+void StoreWriter::commit(const std::vector<WriteOp> &ops, quint64 serial)
+{
     QList<WriteEvent> events;
     QString error;
     const qint64 totalBefore = m_totalSize;
@@ -372,7 +452,7 @@ void StoreWriter::publish(QList<WriteEvent> events)
         return;
     bool notify = false;
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         notify = m_events.isEmpty();   // one notification until Store takes the events
         m_events.append(std::move(events));
     }

@@ -2,18 +2,18 @@
 
 #include "cacheentry.h"
 #include "database.h"
+#include "threadhandoff.h"
 
 #include <QHash>
 #include <QList>
-#include <QMutex>
 #include <QObject>
-#include <QWaitCondition>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <variant>
 #include <vector>
-
-class QTimer;
 
 namespace cachette::store {
 
@@ -49,17 +49,25 @@ struct WriteEvent
     QString message;
 };
 
-// The single writer. Lives on Store's writer thread with its own connection. enqueue() is
-// cheap and thread-safe; the writer drains everything queued at once in one transaction
-// (BEGIN IMMEDIATE ... COMMIT), which is what makes bursts of puts and log lines fast. Events
-// are collected under the mutex and announced with eventsReady(); Store fetches them with
-// takeEvents() on its own thread.
+// The single writer: a thread of its own (start() to stop()) with its own connection.
+// enqueue() is cheap and thread-safe; the writer drains everything queued at once in one
+// transaction (BEGIN IMMEDIATE ... COMMIT), which is what makes bursts of puts and log lines
+// fast. Events are collected under the mutex and announced with eventsReady() (emitted on the
+// writer thread: connect it queued); Store fetches them with takeEvents() on its own thread.
+// The thread runs no Qt event loop: everything it shares is under a std::mutex, which
+// ThreadSanitizer sees (threadhandoff.h).
 class StoreWriter : public QObject
 {
     Q_OBJECT
 public:
     StoreWriter(QString path, qint64 sizeCap);
-    ~StoreWriter() override;
+    ~StoreWriter() override;   // stop()
+
+    // Starts the thread and waits for it to open its connection; false (with *error) when it
+    // could not, and then the thread has ended.
+    bool start(QString *error);
+    // Commits whatever is queued, closes the connection and joins the thread; safe to repeat.
+    void stop();
 
     // Any thread. Hits for a key already queued (with no put or removal of that key after
     // it) are merged into the queued one, so the backlog holds at most one hit per key.
@@ -70,18 +78,23 @@ public:
     // Blocks until at most maxOps ops wait (the writer takes the whole queue at the start of
     // each batch, so this waits for at most the batch being committed). Not on the writer thread.
     void waitForBacklogAtMost(std::size_t maxOps);
+    // Blocks until every op enqueued before the call is committed or rolled back and its
+    // events are published. Not on the writer thread.
+    void waitUntilDrained();
     QList<WriteEvent> takeEvents();
-
-    // Writer thread only.
-    bool openConnection(QString *error);
-    void closeConnection();
-    void drain();
 
 Q_SIGNALS:
     void eventsReady();
 
 private:
     struct Statements;
+
+    // Writer thread only.
+    void run();
+    bool openConnection(QString *error);
+    void closeConnection();
+    void drain();
+    void commit(const std::vector<WriteOp> &ops, quint64 serial);
 
     bool runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *events, QString *error);
     bool syncTotalSize(QList<WriteEvent> *events, QString *error);
@@ -101,19 +114,25 @@ private:
     void publishFailure(const std::vector<WriteOp> &ops, const QString &error, quint64 serial);
 
     // Shared with Store's thread, under m_mutex.
-    QMutex m_mutex;
+    std::mutex m_mutex;
     std::vector<WriteOp> m_queue;
     QHash<QByteArray, std::size_t> m_queuedHits;   // key -> index of its HitOp in m_queue
-    QWaitCondition m_queueTaken;                   // drain() took the queue
+    std::condition_variable m_wake;                // for the writer: ops queued, or stopping
+    std::condition_variable m_progress;            // for the others: queue taken, batch done
     quint64 m_queuedSerial = 0;                    // highest serial enqueued
-    bool m_drainPosted = false;
+    quint64 m_enqueueCalls = 0;                    // enqueueBatch() calls that queued ops
+    quint64 m_drainedCalls = 0;                    // ... of which committed or rolled back
+    bool m_stopping = false;
+    bool m_running = false;                        // the thread is in its loop
+    std::optional<bool> m_opened;                  // set once the thread tried to open
+    QString m_openError;
     QList<WriteEvent> m_events;
+    std::unique_ptr<JoinableThread> m_thread;      // Store's thread only
 
     // Writer thread only.
-    QString m_path;
+    const QString m_path;
     Connection m_connection;
     std::unique_ptr<Statements> m_sql;
-    QTimer *m_purgeTimer = nullptr;
     qint64 m_sizeCap;
     qint64 m_totalSize = 0;        // sum(size_bytes), kept as rows change
     qint64 m_dataVersion = -1;     // PRAGMA data_version when m_totalSize was last right

@@ -1,5 +1,6 @@
 #include "semantic/localembedder.h"
 #include "semantic/vectorindex.h"
+#include "threadhandoff.h"
 
 #include <QTest>
 
@@ -12,6 +13,16 @@ using namespace cachette::semantic;
 namespace {
 
 constexpr int kDim = 512;
+// The graphs insertMany() builds on several threads: fewer vectors under ThreadSanitizer (every
+// access checked, so ~20x slower), still above VectorIndex's kParallelMin (1024) so the batch
+// runs on threads, which is what the tsan preset is there to check.
+#ifdef CACHETTE_TSAN
+constexpr int kBatch = 1100;
+constexpr int kMore = 1030;
+#else
+constexpr int kBatch = 3000;
+constexpr int kMore = 1500;
+#endif
 // How far an int8 similarity is from the float cosine: 99 % of the time, and at worst
 // (measured: p99 0.0012, worst 0.0024 over 360k random pairs; docs/benchmarks.md).
 constexpr float kQuantisationError = 0.002f;
@@ -204,7 +215,7 @@ void TestVectorIndex::encodedScoresExactlyAsSearchDoes()
 // Under 1 KiB a vector, graph links included; a float32 vector alone is 2 KiB at 512 dimensions.
 void TestVectorIndex::storesInt8()
 {
-    const std::vector<Vector> vectors = randomVectors(4000, 2);
+    const std::vector<Vector> vectors = randomVectors(kBatch * 4 / 3, 2);
     IndexOptions flat;
     flat.graphThreshold = 1 << 30;
     VectorIndex flatIndex(kDim, flat);
@@ -217,10 +228,11 @@ void TestVectorIndex::storesInt8()
     IndexOptions graph;
     graph.graphThreshold = 512;
     VectorIndex half(kDim, graph), full(kDim, graph);
-    half.insertMany(items({vectors.begin(), vectors.begin() + 2000}, 1));
+    half.insertMany(items({vectors.begin(), vectors.begin() + vectors.size() / 2}, 1));
     full.insertMany(items(vectors, 1));
     QCOMPARE(full.graphCount(), 1);
-    const qint64 graphBytes = (full.memoryBytes() - half.memoryBytes()) / 2000;
+    const qint64 graphBytes = (full.memoryBytes() - half.memoryBytes())
+                             / qint64(vectors.size() - vectors.size() / 2);
     QVERIFY2(graphBytes < 1024, qPrintable(QString::number(graphBytes)));
 }
 
@@ -284,7 +296,7 @@ void TestVectorIndex::rebuildKeepsSimilarities()
 // insertMany() fills a large graph from several threads; small buckets stay flat.
 void TestVectorIndex::insertManyBuildsTheSameIndex()
 {
-    const std::vector<Vector> vectors = randomVectors(3000, 4);
+    const std::vector<Vector> vectors = randomVectors(kBatch, 4);
     IndexOptions graph;
     graph.graphThreshold = 512;
     VectorIndex one(kDim, graph), many(kDim, graph);
@@ -305,17 +317,17 @@ void TestVectorIndex::insertManyBuildsTheSameIndex()
         found += !best.empty() && best[0].id == quint32(i);
     }
     // A graph may miss a point now and then (HNSW is approximate), far from every time.
-    QVERIFY2(found >= 2990, qPrintable(QString::number(found)));
+    QVERIFY2(found >= kBatch - kBatch / 300, qPrintable(QString::number(found)));
     // The batch also extends an existing graph.
-    std::vector<IndexItem> more = items(randomVectors(1500, 5), 1);
+    std::vector<IndexItem> more = items(randomVectors(kMore, 5), 1);
     for (IndexItem &item : more)
         item.id += 10000;
     many.insertMany(more);
-    QCOMPARE(many.size(), 4500);
+    QCOMPARE(many.size(), kBatch + kMore);
     found = 0;
     for (const IndexItem &item : more)
         found += many.search(1, item.vector.data(), 1).at(0).id == item.id;
-    QVERIFY2(found >= 1490, qPrintable(QString::number(found)));
+    QVERIFY2(found >= int(more.size() - more.size() / 150), qPrintable(QString::number(found)));
 }
 
 // IndexOptions::graphEfScale widens a graph's search with the bucket's size: where a narrow search
