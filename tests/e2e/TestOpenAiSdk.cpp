@@ -1,7 +1,8 @@
 // The real official OpenAI Node SDK (npm "openai", pinned in tests/sdk/package.json) against the
 // real binary in front of the fake upstream: tests/sdk/openai-node-check.mjs makes the calls
 // (plain chat, Open Interpreter's streamed execute() tool calls, a cross-mode hit, a stream with
-// include_usage, base64 embeddings) and prints one JSON object; this suite judges it.
+// include_usage, base64 embeddings, client.responses.create JSON and streamed with a function
+// tool) and prints one JSON object; this suite judges it.
 //
 // initTestCase installs the SDK with `npm ci` into <build>/tests/sdk-node (the npm registry must
 // be reachable); node and npm come from ./packaging/install-deps.sh.
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void upstreamCalledOncePerDistinctRequest();
     void apiKeyNeverStored();
     void droppedStreamRaisesInTheSdk();
+    void responsesCachedBothWays();
     void cleanupTestCase();
 
 private:
@@ -191,6 +193,7 @@ void TestOpenAiSdk::runSdkAgainstProxy()
     Scenario tools = Scenario::withToolCalls();   // two parallel execute(language, code) calls
     tools.chunkDelayMs = 5;
     m_upstream->setScenarioForModel(QStringLiteral("gpt-4o"), tools);
+    m_upstream->setScenarioForModel(QStringLiteral("gpt-5-tools"), tools);
     m_upstream->setScenarioForModel(QStringLiteral("gpt-4o-dropped"), Scenario::dropMidStream(3));
 
     m_proxy = std::make_unique<CachetteProcess>(m_upstream->baseUrl());
@@ -428,15 +431,15 @@ void TestOpenAiSdk::upstreamCalledOncePerDistinctRequest()
 {
     REQUIRE_SDK_RUN();
     // Distinct requests: plain chat, streamed tools, streamed include_usage, embeddings, the
-    // dropped stream. The second of each pair, the cross-mode call and the tools stream with
-    // include_usage are hits.
+    // dropped stream, two Responses requests. The second of each pair, the cross-mode calls and
+    // the tools stream with include_usage are hits.
     QStringList seen;
     for (const RecordedRequest &r : std::as_const(m_requests))
         seen << QStringLiteral("#%1 %2 %3 %4").arg(r.callNumber).arg(QString::fromLatin1(r.method),
                                                                     QString::fromLatin1(r.target),
                                                                     QString::fromUtf8(r.body.left(160)));
     const QString list = seen.join(QLatin1Char('\n'));
-    QVERIFY2(m_requests.size() == 5, qPrintable(QStringLiteral("%1 upstream calls:\n").arg(m_requests.size()) + list));
+    QVERIFY2(m_requests.size() == 7, qPrintable(QStringLiteral("%1 upstream calls:\n").arg(m_requests.size()) + list));
     int chat = 0, embeddings = 0;
     for (const RecordedRequest &r : std::as_const(m_requests)) {
         chat += r.path == kChatPath ? 1 : 0;
@@ -466,6 +469,49 @@ void TestOpenAiSdk::droppedStreamRaisesInTheSdk()
     const QString message = dropped.value(QLatin1String("message")).toString();
     QVERIFY2(message.contains(QLatin1String("closed the connection after")), qPrintable(message));
     QVERIFY2(dropped.value(QLatin1String("chunks")).toInt() > 0, qPrintable(compactText(dropped)));
+}
+
+// client.responses.create, JSON and streamed, with a function tool: each distinct request
+// reaches the provider once, and the SDK sees the same text, function call and reasoning
+// encrypted_content from the cache as from the provider, in both modes.
+void TestOpenAiSdk::responsesCachedBothWays()
+{
+    REQUIRE_SDK_RUN();
+    const QJsonObject r = m_results.value(QLatin1String("responses")).toObject();
+    const QJsonObject json = r.value(QLatin1String("json")).toObject();
+    const QJsonObject streamFromJson = r.value(QLatin1String("streamFromJson")).toObject();
+    const QJsonObject stream = r.value(QLatin1String("stream")).toObject();
+    const QJsonObject streamAgain = r.value(QLatin1String("streamAgain")).toObject();
+    const QJsonObject jsonFromStream = r.value(QLatin1String("jsonFromStream")).toObject();
+    const QStringList expected{QStringLiteral("miss"), QStringLiteral("hit"), QStringLiteral("miss"),
+                               QStringLiteral("hit"), QStringLiteral("hit")};
+    QStringList seen;
+    for (const QJsonObject &call : {json, streamFromJson, stream, streamAgain, jsonFromStream})
+        seen << cachetteHeader(call);
+    QVERIFY2(seen == expected, qPrintable(compactText(r)));
+
+    const QList<const RecordedRequest *> sent = {
+        findRequest([](const RecordedRequest &q) { return q.path == "/v1/responses" && !q.json().contains("stream"); }),
+        findRequest([](const RecordedRequest &q) { return q.path == "/v1/responses" && q.json().contains("stream"); })};
+    QVERIFY(sent[0] && sent[1]);
+    QCOMPARE(std::count_if(m_requests.cbegin(), m_requests.cend(),
+                           [](const RecordedRequest &q) { return q.path == "/v1/responses"; }), 2);
+    for (int i = 0; i < 2; ++i) {
+        const int n = sent[i]->callNumber;
+        const QString text = FakeUpstream::answerText(n, FakeUpstream::promptOf("/v1/responses", sent[i]->json()));
+        const QJsonArray calls{QJsonObject{{"call_id", QStringLiteral("call_fake_%1").arg(n)}, {"name", "execute"},
+                                           {"arguments", FakeUpstream::responsesArguments(n)}}};
+        const auto &pair = i == 0 ? QList<QJsonObject>{json, streamFromJson} : QList<QJsonObject>{stream, streamAgain, jsonFromStream};
+        for (const QJsonObject &call : pair) {
+            QCOMPARE(call.value(QLatin1String("text")).toString(), text);
+            COMPARE_JSON(call.value(QLatin1String("functionCalls")), QJsonValue(calls));
+            QCOMPARE(call.value(QLatin1String("encryptedContent")).toString(), FakeUpstream::responsesEncryptedContent(n));
+            QCOMPARE(call.value(QLatin1String("id")).toString(), QStringLiteral("resp_fake_%1").arg(n));
+        }
+    }
+    QCOMPARE(streamFromJson.value(QLatin1String("arguments")).toString(), FakeUpstream::responsesArguments(sent[0]->callNumber));
+    COMPARE_JSON(streamAgain.value(QLatin1String("events")), stream.value(QLatin1String("events")));
+    COMPARE_JSON(jsonFromStream.value(QLatin1String("usage")), stream.value(QLatin1String("usage")));
 }
 
 void TestOpenAiSdk::cleanupTestCase()

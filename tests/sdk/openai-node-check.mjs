@@ -179,6 +179,44 @@ async function droppedStreamOnce() {
   return seen;
 }
 
+// The Responses API as Codex and the Agents SDK call it, with a function tool (the fake answers
+// model "gpt-5-tools" with reasoning, text and a function_call).
+const responsesRequest = {
+  model: 'gpt-5-tools',
+  instructions: 'You are a coding agent.',
+  input: [{ role: 'user', content: [{ type: 'input_text', text: 'run the node tests' }] }],
+  tools: [{ type: 'function', name: 'execute', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } }],
+};
+
+function responseParts(response) {
+  const output = response?.output ?? [];
+  return {
+    id: response?.id ?? null,
+    status: response?.status ?? null,
+    functionCalls: output.filter((i) => i.type === 'function_call').map((i) => ({ call_id: i.call_id, name: i.name, arguments: i.arguments })),
+    encryptedContent: output.find((i) => i.type === 'reasoning')?.encrypted_content ?? null,
+    usage: response?.usage ?? null,
+  };
+}
+
+async function responsesJsonOnce(request) {
+  const { data, response } = await client.responses.create(request).withResponse();
+  return { httpStatus: response.status, headers: cachetteHeaders(response), text: data.output_text, ...responseParts(data) };
+}
+
+async function responsesStreamOnce(request) {
+  const { data: stream, response } = await client.responses.create({ ...request, stream: true }).withResponse();
+  const seen = { httpStatus: response.status, headers: cachetteHeaders(response), events: [], text: '', arguments: '' };
+  let completed = null;
+  for await (const event of stream) {
+    seen.events.push(event.type);
+    if (event.type === 'response.output_text.delta') seen.text += event.delta;
+    if (event.type === 'response.function_call_arguments.delta') seen.arguments += event.delta;
+    if (event.type === 'response.completed') completed = event.response;
+  }
+  return { ...seen, ...responseParts(completed) };
+}
+
 const results = { sdk: 'openai-node', sdkVersion: VERSION, node: process.version, baseURL };
 try {
   results.chat = [await chatOnce(), await chatOnce()];
@@ -191,6 +229,14 @@ try {
   };
   results.embeddings = [await embeddingsOnce(), await embeddingsOnce()];
   results.droppedStream = await droppedStreamOnce();
+  const second = { ...responsesRequest, input: [{ role: 'user', content: [{ type: 'input_text', text: 'now fix the failing test' }] }] };
+  results.responses = {
+    json: await responsesJsonOnce(responsesRequest),          // miss
+    streamFromJson: await responsesStreamOnce(responsesRequest), // hit: events synthesised
+    stream: await responsesStreamOnce(second),                // miss
+    streamAgain: await responsesStreamOnce(second),           // hit: the recorded events
+    jsonFromStream: await responsesJsonOnce(second),          // hit: assembled
+  };
   results.ok = true;
 } catch (error) {
   results.ok = false;

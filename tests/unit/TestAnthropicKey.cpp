@@ -158,14 +158,16 @@ private Q_SLOTS:
         QVERIFY(messagesKey(body) != messagesKey(kAgentBody));
     }
 
-    void openAiMetadataStillKeyed()
+    void chatKeysIgnoreAnthropicHeaders()
     {
-        // Only the Anthropic dialect drops metadata; chat keys stay what they were.
+        // Chat's own table decides its fields (metadata is a dashboard tag there too, keyfields.h);
+        // Anthropic's keyed headers never enter a chat key.
         cache::CanonicalRequest request;
         QString error;
-        QVERIFY(cache::canonicalize(R"({"model":"gpt-4o","metadata":{"a":"b"},"messages":[]})", &request,
+        QVERIFY(cache::canonicalize(R"({"model":"gpt-4o","metadata":{"a":"b"},"top_k":3,"messages":[]})", &request,
                                     &error, QStringLiteral("chat/completions")));
-        QVERIFY(request.canonical.contains("metadata"));
+        QVERIFY(!request.canonical.contains("metadata"));
+        QVERIFY(request.canonical.contains("top_k"));
         const QByteArray before = request.canonical;
         cache::keyAnswerShapingHeaders(&request, QStringLiteral("chat/completions"),
                                        {{"anthropic-version", "2023-06-01"}});
