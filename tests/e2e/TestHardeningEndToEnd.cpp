@@ -225,6 +225,23 @@ private:
         return true;
     }
 
+    // One request on a fresh connection to the shared proxy, and what every corpus row expects:
+    // its status, a JSON body, no call to the provider, the proxy still up.
+    void expectRefused(const QByteArray &request, int status, httptest::Response *out)
+    {
+        QVERIFY(startSharedProxy());
+        const int callsBefore = m_upstream->requestCount();
+        httptest::Client client(m_proxy->port());
+        QVERIFY(client.waitConnected());
+        client.send(request);
+        QVERIFY2(client.waitForResponses(1, 15'000), client.raw.left(300).constData());
+        *out = client.response(0);
+        QVERIFY2(out->status == status, client.raw.left(300).constData());
+        QCOMPARE(out->header("Content-Type"), QByteArray("application/json"));
+        QCOMPARE(m_upstream->requestCount(), callsBefore);   // not even for this row
+        QVERIFY2(m_proxy->isRunning(), qPrintable(m_proxy->diagnostics()));
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -275,20 +292,13 @@ private Q_SLOTS:
         QFETCH(QByteArray, request);
         QFETCH(int, status);
         QFETCH(QString, code);
-        QVERIFY(startSharedProxy());
-        const int callsBefore = m_upstream->requestCount();
-        httptest::Client client(m_proxy->port());
-        QVERIFY(client.waitConnected());
-        client.send(request);
-        QVERIFY2(client.waitForResponses(1, 15'000), client.raw.left(300).constData());
-        const httptest::Response &r = client.response(0);
-        QVERIFY2(r.status == status, client.raw.left(300).constData());
-        QCOMPARE(r.header("Content-Type"), QByteArray("application/json"));
+        httptest::Response r;
+        expectRefused(request, status, &r);
+        if (QTest::currentTestFailed())
+            return;
         QString why;
         QVERIFY2(isProxyError(r.body, &why), qPrintable(why));
         QCOMPARE(r.error().value("code").toString(), code);
-        QCOMPARE(m_upstream->requestCount(), callsBefore);   // not even for this row
-        QVERIFY2(m_proxy->isRunning(), qPrintable(m_proxy->diagnostics()));
     }
 
     // The Anthropic SDKs read {"type":"error","error":{"type","message"}}; an OpenAI-shaped body
@@ -306,20 +316,14 @@ private Q_SLOTS:
         QFETCH(QByteArray, request);
         QFETCH(int, status);
         QFETCH(QString, type);
-        QVERIFY(startSharedProxy());
-        const int callsBefore = m_upstream->requestCount();
-        httptest::Client client(m_proxy->port());
-        QVERIFY(client.waitConnected());
-        client.send(request);
-        QVERIFY2(client.waitForResponses(1, 15'000), client.raw.left(300).constData());
-        const httptest::Response &r = client.response(0);
-        QVERIFY2(r.status == status, client.raw.left(300).constData());
-        QCOMPARE(r.header("Content-Type"), QByteArray("application/json"));
+        httptest::Response r;
+        expectRefused(request, status, &r);
+        if (QTest::currentTestFailed())
+            return;
         const QJsonObject body = parseObject(r.body);
         QCOMPARE(body.value("type").toString(), QStringLiteral("error"));
         QCOMPARE(body["error"]["type"].toString(), type);
         QVERIFY2(!body["error"]["message"].toString().isEmpty(), r.body.constData());
-        QCOMPARE(m_upstream->requestCount(), callsBefore);
     }
 };
 

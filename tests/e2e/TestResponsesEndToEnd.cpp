@@ -41,6 +41,14 @@ RawHeaders codexHeaders(int run)
             {"x-client-request-id", QByteArray("r-") + QByteArray::number(run)}};
 }
 
+// Reasoning, text and a function call in every answer, streamed quickly.
+Scenario quickToolCalls()
+{
+    Scenario tools = Scenario::withToolCalls();
+    tools.chunkDelayMs = 2;
+    return tools;
+}
+
 QList<QByteArray> rawEvents(const HttpResult &result)
 {
     QList<QByteArray> raw;
@@ -120,9 +128,7 @@ private Q_SLOTS:
     void streamReplaysEventByEvent()
     {
         E2E_START_UPSTREAM(upstream);
-        Scenario tools = Scenario::withToolCalls();
-        tools.chunkDelayMs = 2;
-        upstream.setDefaultScenario(tools);
+        upstream.setDefaultScenario(quickToolCalls());
         E2E_START_PROXY(proxy, upstream.baseUrl());
         ProxyClient client(proxy.rootUrl());
         const QJsonObject body = codexBody(QStringLiteral("run the tests"), 1);
@@ -174,9 +180,7 @@ private Q_SLOTS:
     void crossModeKeepsItemsByteForByte()
     {
         E2E_START_UPSTREAM(upstream);
-        Scenario tools = Scenario::withToolCalls();
-        tools.chunkDelayMs = 2;
-        upstream.setDefaultScenario(tools);
+        upstream.setDefaultScenario(quickToolCalls());
         E2E_START_PROXY(proxy, upstream.baseUrl());
         ProxyClient client(proxy.rootUrl());
 
