@@ -165,6 +165,13 @@ void takeWords(const QString &original, const QString &work, std::vector<Span> &
 // Consecutive words that form a lexicon phrase ("state of the art") become one item.
 std::vector<PromptItem> joinPhrases(std::vector<PromptItem> words, const Lexicon &lexicon)
 {
+    // Each word is stemmed once: the phrase candidates below reuse a word up to kMaxPhrase
+    // times each, and stemming was most of the time PromptFacts::of took.
+    std::vector<std::string> stems(words.size());
+    for (size_t i = 0; i < words.size(); ++i) {
+        if (words[i].kind == PromptItem::Kind::Word)
+            stems[i] = stem(words[i].key);
+    }
     std::vector<PromptItem> items;
     for (size_t i = 0; i < words.size();) {
         if (words[i].kind != PromptItem::Kind::Word) {
@@ -172,13 +179,15 @@ std::vector<PromptItem> joinPhrases(std::vector<PromptItem> words, const Lexicon
             continue;
         }
         size_t taken = 1;
-        std::string key = stem(words[i].key);
+        std::string key = stems[i];
         for (size_t n = std::min<size_t>(Lexicon::kMaxPhrase, words.size() - i); n >= 2; --n) {
             std::string phrase;
             bool allWords = true;
-            for (size_t j = i; j < i + n; ++j) {
-                allWords = allWords && words[j].kind == PromptItem::Kind::Word;
-                phrase += (j == i ? "" : " ") + stem(words[j].key);
+            for (size_t j = i; j < i + n && allWords; ++j) {
+                allWords = words[j].kind == PromptItem::Kind::Word;
+                if (j > i)
+                    phrase += ' ';
+                phrase += stems[j];
             }
             if (allWords && lexicon.knows(phrase)) {
                 taken = n;
