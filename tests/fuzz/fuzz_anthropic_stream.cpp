@@ -6,7 +6,7 @@
 // fields of the wrong type), so the check starts from its result: M1 = assemble(input);
 // M2 = assemble(synthesize(M1)); assemble(synthesize(M2)) must equal M2. A difference means a
 // cached Message would change each time it is served as a stream and stored again.
-// (The OpenAI Responses API has no stream assembler yet, issue 11: nothing to fuzz there.)
+// fuzz_responses_stream.cpp checks the same of the OpenAI Responses assembler.
 
 #include "fuzzsupport.h"
 

@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const bool quiet = (fuzzsupport::silenceQt(), true);
     Q_UNUSED(quiet);
     const QByteArray body(reinterpret_cast<const char *>(data), qsizetype(size));
-    for (const char *endpoint : {"chat/completions", "completions", "embeddings", "messages"})
+    for (const char *endpoint : {"chat/completions", "completions", "embeddings", "messages", "responses"})
         checkEndpoint(body, QString::fromLatin1(endpoint));
     return 0;
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-15}"
-targets=(http_request sse_stream anthropic_stream cache_key prompt_text)
+targets=(http_request sse_stream anthropic_stream responses_stream cache_key prompt_text)
 
 [ -f build/fuzz/build.ninja ] || cmake --preset fuzz
 nice cmake --build --preset fuzz -j 2
