@@ -49,7 +49,7 @@ QList<KeyField> embeddingsTable()
             {"input", true, "the text embedded"},
             {"dimensions", true, "the vector's length"},
             {"encoding_format", true, "floats or base64: another answer body"},
-            kUser};
+            kStream, kStreamOptions, kUser};   // embeddings never stream; a client may still say so
 }
 
 QList<KeyField> anthropicTable()

@@ -109,6 +109,20 @@ private Q_SLOTS:
         }
     }
 
+    // Every endpoint, embeddings included (it never streams, but a client may say so): the same
+    // request streamed, with stream_options, or by another user keys the same entry.
+    void deliveryFieldsAreOutEverywhere()
+    {
+        for (const QString &endpoint : kEndpoints) {
+            QJsonObject body = baseBody(endpointKind(endpoint));
+            const QByteArray plain = canonicalOf(body, endpoint);
+            body.insert(QStringLiteral("stream"), true);
+            body.insert(QStringLiteral("stream_options"), QJsonObject{{"include_usage", true}});
+            body.insert(QStringLiteral("user"), QStringLiteral("someone"));
+            QVERIFY2(canonicalOf(body, endpoint) == plain, qPrintable(endpoint));
+        }
+    }
+
     void unknownFieldsStayInTheKey()
     {
         for (const QString &endpoint : kEndpoints) {
