@@ -96,14 +96,6 @@ struct Message
     }
 };
 
-QList<QByteArray> rawEvents(const HttpResult &result)
-{
-    QList<QByteArray> raw;
-    for (const cachette::cache::SseEvent &event : result.events)
-        raw << event.raw;
-    return raw;
-}
-
 bool isAnthropicError(const QByteArray &body, const QString &type)
 {
     const QJsonObject o = parseObject(body);

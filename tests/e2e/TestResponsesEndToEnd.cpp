@@ -49,14 +49,6 @@ Scenario quickToolCalls()
     return tools;
 }
 
-QList<QByteArray> rawEvents(const HttpResult &result)
-{
-    QList<QByteArray> raw;
-    for (const cachette::cache::SseEvent &event : result.events)
-        raw << event.raw;
-    return raw;
-}
-
 QStringList eventTypes(const HttpResult &result)
 {
     QStringList types;

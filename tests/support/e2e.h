@@ -56,6 +56,15 @@ inline bool isProxyError(const QByteArray &body, QString *why = nullptr)
     return problem.isEmpty();
 }
 
+// The raw bytes of each event of a streamed answer, for replay-is-identical checks.
+inline QList<QByteArray> rawEvents(const HttpResult &result)
+{
+    QList<QByteArray> raw;
+    for (const cache::SseEvent &event : result.events)
+        raw << event.raw;
+    return raw;
+}
+
 inline QString chatText(const QByteArray &chatCompletion)
 {
     return AssembledAnswer::fromResponse(parseObject(chatCompletion)).content;
