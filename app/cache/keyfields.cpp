@@ -188,23 +188,27 @@ bool isTopLevelName(const char *path)
 
 } // namespace
 
-QList<KeyField> keyFieldTable(EndpointKind kind)
+const QList<KeyField> &keyFieldTable(EndpointKind kind)
 {
+    // Built once: keyedFields() reads a table for every request on the hot path.
+    static const QList<KeyField> chat = chatTable(), completions = completionsTable(),
+                                 embeddings = embeddingsTable(), anthropic = anthropicTable(),
+                                 responses = responsesTable(), other{kStream, kStreamOptions, kUser};
     switch (kind) {
     case EndpointKind::Chat:
-        return chatTable();
+        return chat;
     case EndpointKind::Completions:
-        return completionsTable();
+        return completions;
     case EndpointKind::Embeddings:
-        return embeddingsTable();
+        return embeddings;
     case EndpointKind::AnthropicMessages:
-        return anthropicTable();
+        return anthropic;
     case EndpointKind::Responses:
-        return responsesTable();
+        return responses;
     case EndpointKind::Other:
         break;
     }
-    return {kStream, kStreamOptions, kUser};
+    return other;
 }
 
 QJsonObject keyedFields(QJsonObject body, EndpointKind kind)

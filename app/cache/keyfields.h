@@ -21,7 +21,7 @@ struct KeyField
 };
 
 // Every field the dialect's table names, in the order the README lists them.
-QList<KeyField> keyFieldTable(EndpointKind kind);
+const QList<KeyField> &keyFieldTable(EndpointKind kind);
 
 // The body without the fields that are out of the key (nested ones included): what the
 // canonical form serialises.
