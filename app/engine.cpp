@@ -145,6 +145,7 @@ void Engine::applyProxySettings()
     settings.defaultTtlSeconds = m_config.defaultTtlSeconds;
     settings.installSecret = m_installSecret;
     m_proxy->setSettings(settings);
+    m_proxy->setRoutes(proxy::RouteTable::withOverrides(m_config.routes));
 }
 
 void Engine::setState(State state, const QString &error)

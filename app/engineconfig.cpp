@@ -1,5 +1,7 @@
 #include "engineconfig.h"
 
+#include "proxy/routetable.h"
+
 #include <QStandardPaths>
 
 namespace cachette {
@@ -37,11 +39,20 @@ bool validateModelEndpoint(const QUrl &url, const QString &model, const QString 
     return true;
 }
 
+bool validateRoutes(const QMap<QString, QUrl> &routes, QString *error)
+{
+    for (auto it = routes.begin(); it != routes.end(); ++it) {
+        if (!validateRoute(it.key(), it.value(), error))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 bool EngineConfig::validate(QString *error) const
 {
-    if (!validateUpstreamUrl(upstream, error))
+    if (!validateUpstreamUrl(upstream, error) || !validateRoutes(routes, error))
         return false;
     if (dataDir.isEmpty()) {
         *error = QStringLiteral("the data directory is not set");
@@ -115,6 +126,31 @@ bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *por
     }
     *address = parsed;
     *port = quint16(value);
+    return true;
+}
+
+bool parseRouteArgument(const QString &text, QString *name, QUrl *url, QString *error)
+{
+    const qsizetype equals = text.indexOf(QLatin1Char('='));
+    if (equals < 0) {
+        *error = QStringLiteral("--route takes NAME=URL, e.g. "
+                                "anthropic=https://api.anthropic.com/v1, not \"%1\"").arg(text);
+        return false;
+    }
+    *name = text.left(equals).trimmed();
+    *url = QUrl(text.mid(equals + 1).trimmed());
+    return validateRoute(*name, *url, error);
+}
+
+bool validateRoute(const QString &name, const QUrl &url, QString *error)
+{
+    if (!proxy::validateRouteName(name, error))
+        return false;
+    if (!validateUpstreamUrl(url, error)) {
+        error->replace(QStringLiteral("the upstream URL"),
+                       QStringLiteral("the URL of route \"%1\"").arg(name));
+        return false;
+    }
     return true;
 }
 

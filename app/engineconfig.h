@@ -4,6 +4,7 @@
 #include "semanticlayer.h"
 
 #include <QHostAddress>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -16,6 +17,9 @@ struct EngineConfig
     QHostAddress listenAddress = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 8787;   // 0 = any free port (tests)
     QUrl upstream = QUrl(QStringLiteral("https://api.openai.com/v1"));
+    // Provider routes (/NAME/v1) the user added or re-pointed, on top of the built-in ones
+    // (proxy::RouteTable::builtIns()): name → base URL.
+    QMap<QString, QUrl> routes;
     QString dataDir = defaultDataDir();
     int upstreamTimeoutSeconds = 600;   // no byte from the upstream for this long → 504
     bool isolateByApiKey = false;
@@ -37,5 +41,9 @@ struct EngineConfig
 bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port, QString *error);
 // An upstream base URL a person typed: http(s) only, host required, no query or fragment.
 bool validateUpstreamUrl(const QUrl &url, QString *error);
+// A provider route: its name (proxy::validateRouteName) and a base URL as above.
+bool validateRoute(const QString &name, const QUrl &url, QString *error);
+// "NAME=URL" (--route): a route name (proxy::validateRouteName) and a base URL as above.
+bool parseRouteArgument(const QString &text, QString *name, QUrl *url, QString *error);
 
 } // namespace cachette

@@ -5,6 +5,7 @@
 #include "cli/signalwatcher.h"
 #include "cli/statscommand.h"
 #include "engine.h"
+#include "proxy/routetable.h"
 
 #include <QCoreApplication>
 
@@ -35,6 +36,12 @@ int runHeadless(const cachette::EngineConfig &config)
     print(stdout, QStringLiteral("listening on %1").arg(engine.baseUrl()));
     print(stdout, QStringLiteral("upstream %1, data in %2")
                       .arg(config.upstream.toString(), config.dataDir));
+    QString root = engine.baseUrl();
+    root.chop(3);   // "/v1"
+    const auto routes = cachette::proxy::RouteTable::withOverrides(config.routes).routes();
+    for (auto it = routes.begin(); it != routes.end(); ++it)
+        print(stdout, QStringLiteral("route %1%2/v1 -> %3")
+                          .arg(root, it.key(), it.value().toString()));
 
     cachette::SignalWatcher signals;
     QObject::connect(&signals, &cachette::SignalWatcher::terminationRequested, qApp,

@@ -97,6 +97,14 @@ void keyAnswerShapingHeaders(CanonicalRequest *request, const QString &endpoint,
     request->canonical = canonicalJson(request->keyed);
 }
 
+void keyRoute(CanonicalRequest *request, const QString &route)
+{
+    if (route.isEmpty())
+        return;
+    request->keyed.insert(QLatin1String(kRouteField), route);
+    request->canonical = canonicalJson(request->keyed);
+}
+
 QString namespaceForApiKey(const QByteArray &apiKey, const QByteArray &secret)
 {
     if (apiKey.isEmpty())

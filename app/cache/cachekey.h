@@ -43,6 +43,15 @@ inline constexpr const char kKeyedHeadersField[] = "x-cachette-keyed-headers";
 void keyAnswerShapingHeaders(CanonicalRequest *request, const QString &endpoint,
                              const QList<QPair<QByteArray, QByteArray>> &headers);
 
+// The field of the keyed body that names the provider route a request came through.
+inline constexpr const char kRouteField[] = "x-cachette-route";
+
+// Adds a named provider route to request's keyed body and canonical JSON: the same body asked
+// of OpenAI and of OpenRouter is two questions with two answers, exactly and by similarity
+// (the semantic context is the keyed body). The default route ("") adds nothing, so the keys
+// of caches written before routes existed still match.
+void keyRoute(CanonicalRequest *request, const QString &route);
+
 // A namespace that isolates entries per API key without storing the key: a keyed hash
 // (HMAC-SHA256 with a per-install secret) of the key, shortened. Empty key → "".
 QString namespaceForApiKey(const QByteArray &apiKey, const QByteArray &secret);

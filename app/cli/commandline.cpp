@@ -16,6 +16,11 @@ struct Options
                                 QStringLiteral("Provider base URL (default "
                                                "https://api.openai.com/v1)."),
                                 QStringLiteral("URL")};
+    QCommandLineOption route{QStringLiteral("route"),
+                             QStringLiteral("A provider route: /NAME/v1 is relayed to URL "
+                                            "(repeatable; built in: openai, anthropic, "
+                                            "openrouter, ollama, which this overrides)."),
+                             QStringLiteral("NAME=URL")};
     QCommandLineOption dataDir{QStringLiteral("data-dir"),
                                QStringLiteral("Where the cache lives (default "
                                               "~/.local/share/cachette)."),
@@ -128,6 +133,15 @@ bool applyOptions(const QCommandLineParser &parser, const Options &o, CommandLin
     }
     if (parser.isSet(o.upstream))
         c.upstream = QUrl(parser.value(o.upstream));
+    for (const QString &text : parser.values(o.route)) {
+        QString name;
+        QUrl url;
+        if (!parseRouteArgument(text, &name, &url, &error)) {
+            result.message = error;
+            return false;
+        }
+        c.routes.insert(name, url);
+    }
     if (parser.isSet(o.dataDir))
         c.dataDir = parser.value(o.dataDir);
     qint64 number = 0;
@@ -200,7 +214,7 @@ CommandLine parseCommandLine(const QStringList &args, const EngineConfig &defaul
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     const Options o;
-    parser.addOptions({o.headless, o.listen, o.upstream, o.dataDir, o.timeout, o.isolate, o.origin,
+    parser.addOptions({o.headless, o.listen, o.upstream, o.route, o.dataDir, o.timeout, o.isolate, o.origin,
                        o.token, o.sizeCap, o.ttl, o.threshold, o.embeddingsUrl,
                        o.embeddingsModel, o.modelCheckUrl, o.modelCheckModel});
     if (!parser.parse(args))

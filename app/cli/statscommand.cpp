@@ -170,33 +170,58 @@ QString isoUtc(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
 }
 
+// The report's rows as routes (statsJson and statsTable name them by their group).
+std::optional<store::UsageReport> routeReport(const store::UsageStats &stats, qint64 sinceMs,
+                                              QString *error)
+{
+    const auto routes = stats.reportByRoute(sinceMs, store::UsageStats::kOpenEnd, error);
+    if (!routes)
+        return std::nullopt;
+    store::UsageReport report;
+    for (const store::RouteUsage &r : *routes) {
+        report.models.append(store::ModelUsage{r.route, r.usage});
+        report.totals.add(r.usage);
+    }
+    return report;
+}
+
 int runStats(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("cachette stats [--data-dir DIR] [--since PERIOD] [--json]\n\n"
-                       "Requests, hits, tokens and money per model, from the request log.\n"
+        QStringLiteral("cachette stats [--data-dir DIR] [--since PERIOD] [--by model|route] "
+                       "[--json]\n\n"
+                       "Requests, hits, tokens and money per model (or provider route), from "
+                       "the request log.\n"
                        "Tokens are the ones spent upstream; hits spend nothing and save what "
                        "their answer cost."));
     const LogOptions o;
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON."));
-    parser.addOption(json);
+    const QCommandLineOption by(QStringLiteral("by"),
+                                QStringLiteral("Split by model (default) or route."),
+                                QStringLiteral("model|route"), QStringLiteral("model"));
+    parser.addOptions({json, by});
     LogSource source;
     if (const int code = parseArgs(parser, args, o, &source); code >= 0)
         return code;
+    const QString group = parser.value(by);
+    if (group != QLatin1String("model") && group != QLatin1String("route"))
+        return fail(QStringLiteral("--by takes model or route"), 2);
     store::UsageStats stats;
     QString error;
     if (!openStats(source, &stats, &error))
         return fail(error);
     const std::optional<store::UsageReport> report =
-        stats.report(source.sinceMs, store::UsageStats::kOpenEnd, &error);
+        group == QLatin1String("route") ? routeReport(stats, source.sinceMs, &error)
+                                        : stats.report(source.sinceMs, store::UsageStats::kOpenEnd,
+                                                       &error);
     if (!report)
         return fail(error);
     if (parser.isSet(json))
-        print(stdout, QString::fromUtf8(QJsonDocument(statsJson(*report, source.sinceMs))
+        print(stdout, QString::fromUtf8(QJsonDocument(statsJson(*report, source.sinceMs, group))
                                             .toJson(QJsonDocument::Indented)).trimmed());
     else
-        print(stdout, statsTable(*report, source.sinceMs));
+        print(stdout, statsTable(*report, source.sinceMs, group));
     return 0;
 }
 
@@ -331,11 +356,11 @@ bool parseSince(const QString &text, qint64 *ms)
     return true;
 }
 
-QJsonObject statsJson(const store::UsageReport &report, qint64 sinceMs)
+QJsonObject statsJson(const store::UsageReport &report, qint64 sinceMs, const QString &group)
 {
     QJsonArray models;
     for (const store::ModelUsage &m : report.models) {
-        QJsonObject row{{QStringLiteral("model"), m.model}};
+        QJsonObject row{{group, m.model}};
         const QJsonObject totals = totalsJson(m.usage);
         for (auto it = totals.begin(); it != totals.end(); ++it)
             row.insert(it.key(), it.value());
@@ -343,22 +368,26 @@ QJsonObject statsJson(const store::UsageReport &report, qint64 sinceMs)
     }
     return QJsonObject{{QStringLiteral("since"),
                         sinceMs > 0 ? QJsonValue(isoUtc(sinceMs)) : QJsonValue(QJsonValue::Null)},
-                       {QStringLiteral("models"), models},
+                       {group + QLatin1Char('s'), models},
                        {QStringLiteral("totals"), totalsJson(report.totals)}};
 }
 
-QString statsTable(const store::UsageReport &report, qint64 sinceMs)
+QString statsTable(const store::UsageReport &report, qint64 sinceMs, const QString &group)
 {
+    const bool byRoute = group == QLatin1String("route");
     const QString period = sinceMs > 0 ? QStringLiteral("since %1").arg(isoUtc(sinceMs))
                                         : QStringLiteral("all time");
     if (report.models.isEmpty())
         return QStringLiteral("No requests logged (%1).").arg(period);
-    QList<QStringList> rows{{QStringLiteral("model"), QStringLiteral("requests"),
+    QList<QStringList> rows{{group, QStringLiteral("requests"),
                              QStringLiteral("hits"), QStringLiteral("hit rate"),
                              QStringLiteral("prompt tokens"), QStringLiteral("completion tokens"),
                              QStringLiteral("spent USD"), QStringLiteral("saved USD")}};
     for (const store::ModelUsage &m : report.models)
-        rows << tableRow(m.model.isEmpty() ? QStringLiteral("(no model)") : m.model, m.usage);
+        rows << tableRow(!m.model.isEmpty() ? m.model
+                         : byRoute      ? QStringLiteral("(default /v1)")
+                                        : QStringLiteral("(no model)"),
+                         m.usage);
     rows << tableRow(QStringLiteral("total"), report.totals);
     const store::UsageTotals &t = report.totals;
     QStringList lines{QStringLiteral("Requests through Cachette, %1:").arg(period), QString(),

@@ -25,10 +25,13 @@ bool parseSince(const QString &text, qint64 *ms);
 // The stats as JSON: {"since": ISO-8601 UTC or null, "models": [{"model", "requests", "hits",
 // "prompt_tokens", "completion_tokens", "cost_usd", "saved_usd"}], "totals": {the same but
 // "model"}}. Tokens are spent tokens (hits excluded); cost_usd and saved_usd are null for
-// "no price" (no line of that model had a known price).
-QJsonObject statsJson(const store::UsageReport &report, qint64 sinceMs);
+// "no price" (no line of that model had a known price). Split by route (--by route), the
+// report's rows are routes: "routes": [{"route", …}], "" for the default /v1.
+QJsonObject statsJson(const store::UsageReport &report, qint64 sinceMs,
+                      const QString &group = QStringLiteral("model"));
 // The same as a table for people, with hit rates, the saved tokens and time.
-QString statsTable(const store::UsageReport &report, qint64 sinceMs);
+QString statsTable(const store::UsageReport &report, qint64 sinceMs,
+                   const QString &group = QStringLiteral("model"));
 
 // One RFC 4180 field: quoted when it holds a comma, a quote or a line break; quotes doubled.
 QString csvField(const QString &text);

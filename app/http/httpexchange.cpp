@@ -49,6 +49,7 @@ void HttpExchange::appendHead(QByteArray &out, int status, const HeaderList &hea
 {
     wire::appendStatusLine(out, status);
     bool hasCorsHeader = false;
+    bool hasOutcome = false;
     for (const auto &[name, value] : headers) {
         if (wire::isFramingHeader(name)) {
             // The handler may still ask us to close; the framing itself stays ours.
@@ -59,8 +60,13 @@ void HttpExchange::appendHead(QByteArray &out, int status, const HeaderList &hea
         if (!wire::isSafeHeaderValue(value))
             continue;
         hasCorsHeader = hasCorsHeader || wire::equalsIgnoreCase(name, "access-control-allow-origin");
+        hasOutcome = hasOutcome || wire::equalsIgnoreCase(name, "x-cachette");
         wire::appendHeader(out, name, value);
     }
+    // Every answer says who made it: the proxy's handlers name theirs (hit, miss, bypass…);
+    // one without is Cachette's own (an error, the health check, a CORS preflight).
+    if (!hasOutcome)
+        out += status >= 400 ? "X-Cachette: error\r\n" : "X-Cachette: local\r\n";
     if (!m_corsOrigin.isEmpty() && !hasCorsHeader) {
         wire::appendHeader(out, "Access-Control-Allow-Origin", m_corsOrigin);
         out += "Vary: Origin\r\n";

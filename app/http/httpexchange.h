@@ -19,6 +19,9 @@ class HttpExchange : public QObject
     Q_OBJECT
 public:
     const HttpRequest &request() const { return m_request; }
+    // A router that consumed a prefix of the target (a provider route: /anthropic) hands the
+    // rest on, so the handlers after it see "/v1/messages".
+    void routeTo(const QByteArray &path) { m_request.path = path; }
 
     // A whole response with Content-Length. Adds Content-Length; keeps the caller's other headers.
     void respond(int status, const HeaderList &headers, const QByteArray &body);

@@ -15,6 +15,7 @@ struct CachedRequest
     cache::CanonicalRequest canonical;
     cache::CacheDirectives directives;
     QString cacheNamespace;
+    QString route;                     // the provider route ("" = the default /v1)
     QByteArray key;
     qint64 receivedUs = 0;             // monotonic clock, for latency
     qint64 receivedMs = 0;             // wall clock

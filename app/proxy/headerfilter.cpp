@@ -32,6 +32,10 @@ bool isRequestHeaderForwarded(const QByteArray &name)
 bool isResponseHeaderForwarded(const QByteArray &name)
 {
     const QByteArray lower = name.toLower();
+    // X-Cachette is this proxy's verdict on the answer: one from further up (another Cachette
+    // as the provider) would give the client two.
+    if (lower == "x-cachette" || lower.startsWith("x-cachette-"))
+        return false;
     return !isHopByHop(lower) && lower != "content-length" && lower != "content-encoding";
 }
 

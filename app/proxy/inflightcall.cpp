@@ -307,10 +307,16 @@ void InflightCall::onIdleTimeout()
 
 void InflightCall::onClientGone(http::HttpExchange *exchange)
 {
+    // A stream whose final event (response.completed, message_stop, [DONE]) has arrived is a
+    // whole, paid-for answer: Codex hangs up right at response.completed, before the provider
+    // ends its body. That client got everything: it is logged, and the answer stored, once the
+    // body ends (finishStream()), and the call is not aborted.
+    const bool answered = m_mode == Mode::Stream && m_recorder.isComplete();
     for (Subscriber &sub : m_subscribers) {
         if (sub.exchange == exchange || sub.exchange.isNull()) {
             sub.exchange = nullptr;
-            done(sub, 499);   // nginx's "client closed request"
+            if (!(answered && sub.headSent))
+                done(sub, 499);   // nginx's "client closed request"
         }
     }
     const bool anyoneLeft = std::any_of(m_subscribers.cbegin(), m_subscribers.cend(),

@@ -122,14 +122,13 @@ void ProxyService::handle(http::HttpExchange *exchange)
         serveHealth(exchange);
         return;
     }
-    if (!request.path.startsWith("/v1/")) {
-        http::respondError(exchange, 404,
-                           QStringLiteral("Cachette serves the OpenAI API under /v1: use "
-                                          "http://%1/v1 as your client's base URL")
-                               .arg(QString::fromLatin1(request.header("host"))),
-                           QStringLiteral("invalid_request_error"), QStringLiteral("not_found"));
+    const RoutedPath routed = m_routes.resolve(request.path);
+    if (!routed.found || routed.path == "/v1") {
+        rejectUnrouted(exchange);
         return;
     }
+    if (!routed.route.isEmpty())
+        exchange->routeTo(routed.path);   // request now reads /v1/…
     if (!isRelayedMethod(request.method)) {
         exchange->respond(405,
                           {{"Content-Type", "application/json"},
@@ -143,9 +142,46 @@ void ProxyService::handle(http::HttpExchange *exchange)
     }
     const QString endpoint = cachedEndpoint(request);
     if (endpoint.isEmpty())
-        handlePassthrough(exchange);
+        handlePassthrough(exchange, routed.route);
     else
-        handleCached(exchange, endpoint);
+        handleCached(exchange, endpoint, routed.route);
+}
+
+void ProxyService::rejectUnrouted(http::HttpExchange *exchange)
+{
+    const http::HttpRequest &request = exchange->request();
+    const QString root = QStringLiteral("http://%1").arg(QString::fromLatin1(request.header("host")));
+    if (request.path.startsWith("/api/") || request.path.startsWith("/ollama/api/")) {
+        // Ollama's native API: its libraries show a string "error" ({"error":{…}} reads
+        // "[object Object]" there) and only Ollama's OpenAI-compatible API is relayed.
+        const QString message = QStringLiteral("Cachette relays Ollama's OpenAI-compatible API, "
+                                               "not its native /api: use %1/ollama/v1 as the "
+                                               "base URL (an OpenAI client or provider)")
+                                    .arg(root);
+        exchange->respond(404, {{"Content-Type", "application/json"}},
+                          QJsonDocument(QJsonObject{{QStringLiteral("error"), message}})
+                              .toJson(QJsonDocument::Compact));
+        return;
+    }
+    http::respondError(exchange, 404,
+                       QStringLiteral("Cachette serves the provider APIs under /v1 (the default "
+                                      "upstream) and /ROUTE/v1 for its routes (%1): use %2/v1 or "
+                                      "%2/ROUTE/v1 as your client's base URL")
+                           .arg(m_routes.names().join(QStringLiteral(", ")), root),
+                       QStringLiteral("invalid_request_error"), QStringLiteral("not_found"));
+}
+
+QUrl ProxyService::baseUrlFor(const QString &route) const
+{
+    return route.isEmpty() ? QUrl() : m_routes.baseUrl(route);
+}
+
+QJsonObject ProxyService::routesJson() const
+{
+    QJsonObject routes;
+    for (auto it = m_routes.routes().begin(); it != m_routes.routes().end(); ++it)
+        routes.insert(it.key(), it.value().toString());
+    return routes;
 }
 
 void ProxyService::serveHealth(http::HttpExchange *exchange)
@@ -153,18 +189,20 @@ void ProxyService::serveHealth(http::HttpExchange *exchange)
     const QJsonObject body{{QStringLiteral("status"), QStringLiteral("ok")},
                            {QStringLiteral("version"), QStringLiteral(CACHETTE_VERSION)},
                            {QStringLiteral("upstream"), m_upstream->baseUrl().toString()},
+                           {QStringLiteral("routes"), routesJson()},
                            {QStringLiteral("inflight"), inflightCount()}};
     exchange->respond(200, {{"Content-Type", "application/json"}},
                       QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
-void ProxyService::handleCached(http::HttpExchange *exchange, const QString &endpoint)
+void ProxyService::handleCached(http::HttpExchange *exchange, const QString &endpoint,
+                                const QString &route)
 {
     CachedRequest request;
-    if (!parseRequest(exchange, endpoint, &request))
+    if (!parseRequest(exchange, endpoint, route, &request))
         return;
     if (isBackgroundResponse(request)) {
-        handlePassthrough(exchange);
+        handlePassthrough(exchange, route);
         return;
     }
     if (request.directives.noCache) {   // a refresh skips both lookups
@@ -192,10 +230,11 @@ void ProxyService::answerMiss(http::HttpExchange *exchange, const CachedRequest 
 }
 
 bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &endpoint,
-                                CachedRequest *out)
+                                const QString &route, CachedRequest *out)
 {
     const http::HttpRequest &request = exchange->request();
     out->endpoint = endpoint;
+    out->route = route;
     out->receivedUs = monotonicUs();
     out->receivedMs = QDateTime::currentMSecsSinceEpoch();
     QString error;
@@ -210,6 +249,7 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     out->directives = cache::CacheDirectives::parse(request.header("cache-control"),
                                                     request.header("x-cachette-ttl"));
     cache::keyAnswerShapingHeaders(&out->canonical, endpoint, request.headers);
+    cache::keyRoute(&out->canonical, route);
     out->key = cache::cacheKey(out->cacheNamespace, endpoint, out->canonical.canonical);
     return true;
 }
@@ -303,22 +343,24 @@ void ProxyService::callUpstream(http::HttpExchange *exchange, const CachedReques
     call->join(exchange, request, true);
     if (!running)
         m_inflight.insert(request.key, call);
-    upstream::UpstreamReply *reply = m_upstream->send(exchange->request(),
-                                                      upstreamBody(exchange->request().body, request));
+    upstream::UpstreamReply *reply = m_upstream->send(
+        exchange->request(), upstreamBody(exchange->request().body, request),
+        baseUrlFor(request.route));
     call->start(reply, m_settings.upstreamTimeoutMs);
 }
 
-void ProxyService::handlePassthrough(http::HttpExchange *exchange)
+void ProxyService::handlePassthrough(http::HttpExchange *exchange, const QString &route)
 {
     const http::HttpRequest &request = exchange->request();
     CachedRequest info;
     info.endpoint = QString::fromLatin1(request.path.mid(4));
+    info.route = route;
     info.receivedUs = monotonicUs();
     info.receivedMs = QDateTime::currentMSecsSinceEpoch();
     const QJsonObject body = QJsonDocument::fromJson(request.body).object();
     info.canonical.model = body.value(QLatin1String("model")).toString();
     info.canonical.stream = body.value(QLatin1String("stream")).toBool();
-    upstream::UpstreamReply *reply = m_upstream->send(request, request.body);
+    upstream::UpstreamReply *reply = m_upstream->send(request, request.body, baseUrlFor(route));
     new PassthroughCall(exchange, reply, m_settings.upstreamTimeoutMs,
                         [this, info](int status, qint64 upstreamUs) {
                             const bool ok = status >= 200 && status < 300;
@@ -345,6 +387,7 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     const qint64 lifetime = ttl ? *ttl : m_settings.defaultTtlSeconds;
     entry.key = request.key;
     entry.cacheNamespace = request.cacheNamespace;
+    entry.route = request.route;
     entry.endpoint = request.endpoint;
     entry.model = request.canonical.model;
     entry.canonicalRequest = request.canonical.canonical;
@@ -390,6 +433,7 @@ void ProxyService::log(const CachedRequest &request, const QString &outcome, int
     record.status = status;
     record.entryKey = entryKey;
     record.cacheNamespace = request.cacheNamespace;
+    record.route = request.route;
     record.streamed = request.streams();
     record.similarity = request.similarity;
     record.semanticGuard = request.semanticGuard;

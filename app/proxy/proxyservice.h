@@ -2,9 +2,11 @@
 
 #include "cachedrequest.h"
 #include "inflightcall.h"
+#include "routetable.h"
 #include "http/httpexchange.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QUrl>
 
@@ -31,7 +33,7 @@ struct ProxySettings
     QByteArray installSecret;       // keys the per-API-key namespace hash
 };
 
-// Routes each request: /healthz, the cached endpoints (OpenAI chat/completions, completions,
+// Routes each request: /healthz, /v1 or a provider route's /NAME/v1, then the cached endpoints (OpenAI chat/completions, completions,
 // embeddings and Anthropic messages: exact lookup, then one shared upstream call per key), and
 // everything else under /v1 relayed untouched.
 class ProxyService : public QObject, public CallObserver
@@ -45,6 +47,8 @@ public:
     void setPriceBook(const pricing::PriceBook *prices) { m_prices = prices; }
     // Near-repeats: looked up after an exact miss, fed with every stored answer. None: off.
     void setSemanticCache(semantic::SemanticCache *cache) { m_semantic = cache; }
+    // The named provider routes (/NAME/v1); the default /v1 goes to the UpstreamClient's URL.
+    void setRoutes(const RouteTable &routes) { m_routes = routes; }
     void handle(http::HttpExchange *exchange);
     int inflightCount() const { return int(m_inflight.size()); }
 
@@ -55,10 +59,14 @@ public:
     void callFinished(InflightCall *call) override;
 
 private:
-    void handleCached(http::HttpExchange *exchange, const QString &endpoint);
-    void handlePassthrough(http::HttpExchange *exchange);
+    void handleCached(http::HttpExchange *exchange, const QString &endpoint, const QString &route);
+    void handlePassthrough(http::HttpExchange *exchange, const QString &route);
     void serveHealth(http::HttpExchange *exchange);
-    bool parseRequest(http::HttpExchange *exchange, const QString &endpoint, CachedRequest *out);
+    QJsonObject routesJson() const;   // name → base URL, for /healthz
+    void rejectUnrouted(http::HttpExchange *exchange);
+    QUrl baseUrlFor(const QString &route) const;
+    bool parseRequest(http::HttpExchange *exchange, const QString &endpoint, const QString &route,
+                      CachedRequest *out);
     bool resolveNamespace(const http::HttpRequest &request, QString *ns, QString *error) const;
     bool tryHit(http::HttpExchange *exchange, const CachedRequest &request);
     void lookupSemantic(http::HttpExchange *exchange, const CachedRequest &request);
@@ -78,6 +86,7 @@ private:
     ProxySettings m_settings;
     const pricing::PriceBook *m_prices = nullptr;
     semantic::SemanticCache *m_semantic = nullptr;
+    RouteTable m_routes;
     QHash<QByteArray, InflightCall *> m_inflight;
 };
 

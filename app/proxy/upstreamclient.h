@@ -27,11 +27,12 @@ public:
     QUrl baseUrl() const { return m_base; }
 
     // The provider URL for a client target: "/v1/chat/completions?x" → base + "/chat/completions?x".
-    QByteArray targetUrl(const http::HttpRequest &request) const;
+    static QByteArray targetUrl(const QUrl &base, const http::HttpRequest &request);
 
-    // Same method, headers (minus hop-by-hop ones) and the given body bytes. The caller owns the
-    // reply and must deleteLater() it.
-    upstream::UpstreamReply *send(const http::HttpRequest &request, const QByteArray &body);
+    // Same method, headers (minus hop-by-hop ones) and the given body bytes, to base (a route's
+    // base URL; empty: the default upstream). The caller owns the reply and must deleteLater() it.
+    upstream::UpstreamReply *send(const http::HttpRequest &request, const QByteArray &body,
+                                  const QUrl &base = QUrl());
 
 private:
     QUrl m_base;

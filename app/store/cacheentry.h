@@ -32,6 +32,7 @@ struct CacheEntry
     qint64 id = 0;                   // SQLite rowid, 0 before it is stored
     QByteArray key;                  // hex SHA-256 from CacheKey
     QString cacheNamespace;          // "" = default namespace
+    QString route;                   // provider route it came through ("" = the default /v1)
     QString endpoint;                // "chat/completions", "completions", "embeddings"
     QString model;
     QByteArray canonicalRequest;     // canonical JSON of the request body
@@ -91,6 +92,7 @@ struct RequestLogRecord
     double similarity = -1;
     QString semanticGuard;
     QString askedPrompt;   // semantic hits (schema version 5): the prompt that was asked
+    QString route;         // the provider route (schema version 6; "" = the default /v1)
 };
 
 // Answered from the cache, exactly or by similarity: spends nothing, saves the answer's cost.

@@ -244,6 +244,10 @@ EntryCatalog::Where EntryCatalog::where(const EntryFilter &filter, Plan plan,
         w.conditions.append(column("model", sort == SortColumn::Model) + u" = ?");
         w.binds.append(filter.model);
     }
+    if (filter.route) {
+        w.conditions.append(column("route", false) + u" = ?");
+        w.binds.append(*filter.route);
+    }
     if (filter.fromMs > 0) {
         w.conditions.append(column("created_at", sort == SortColumn::Created) + u" >= ?");
         w.binds.append(filter.fromMs);
@@ -465,21 +469,32 @@ std::optional<CacheEntry> EntryCatalog::entry(const QByteArray &key) const
     return rows::entryFromRow(query);
 }
 
-// DISTINCT would read the whole model index; this hops from one model to the next, a seek
-// per distinct model.
-QStringList EntryCatalog::models() const
+// DISTINCT would read the whole index; this hops from one value to the next, a seek per
+// distinct value. column is "model" or "route", each with an index of its own.
+QStringList EntryCatalog::distinctValues(const char *column) const
 {
-    QStringList models;
+    QStringList values;
     QSqlQuery query = newQuery();
     if (!run(query, QStringLiteral(
-                        "WITH RECURSIVE m(model) AS (SELECT min(model) FROM entries UNION ALL "
-                        "SELECT (SELECT min(model) FROM entries WHERE model > m.model) FROM m "
-                        "WHERE m.model IS NOT NULL) SELECT model FROM m WHERE model IS NOT NULL"),
+                        "WITH RECURSIVE m(v) AS (SELECT min(%1) FROM entries UNION ALL "
+                        "SELECT (SELECT min(%1) FROM entries WHERE %1 > m.v) FROM m "
+                        "WHERE m.v IS NOT NULL) SELECT v FROM m WHERE v IS NOT NULL")
+                        .arg(QLatin1String(column)),
              {}))
-        return models;
+        return values;
     while (query.next())
-        models.append(query.value(0).toString());
-    return models;
+        values.append(query.value(0).toString());
+    return values;
+}
+
+QStringList EntryCatalog::models() const
+{
+    return distinctValues("model");
+}
+
+QStringList EntryCatalog::routes() const
+{
+    return distinctValues("route");
 }
 
 qint64 EntryCatalog::oldestCreatedAt() const

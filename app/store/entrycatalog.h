@@ -24,6 +24,7 @@ struct EntryFilter
 {
     QString search;     // words to find in prompts and answers (all of them; the last as a prefix)
     QString model;      // exact model name
+    std::optional<QString> route;   // a provider route ("" the default /v1); none: every route
     qint64 fromMs = 0;  // created_at >= fromMs (ms since the epoch), 0 = no lower bound
     qint64 toMs = 0;    // created_at < toMs, 0 = no upper bound
 
@@ -104,6 +105,7 @@ public:
 
     std::optional<CacheEntry> entry(const QByteArray &key) const;
     QStringList models() const;   // distinct, sorted
+    QStringList routes() const;   // distinct, sorted; "" is the default /v1
     qint64 oldestCreatedAt() const;   // 0 when empty
     QList<QByteArray> keysMatching(const EntryFilter &filter) const;
 
@@ -139,6 +141,7 @@ private:
                                  qint64 skip) const;
     QSqlQuery newQuery() const;
     bool run(QSqlQuery &query, const QString &sql, const QVariantList &binds) const;
+    QStringList distinctValues(const char *column) const;
     void fail(const QString &message) const;
 
     QString m_path;

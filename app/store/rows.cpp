@@ -11,14 +11,14 @@ enum EntryColumn {
     EId, EKey, ENamespace, EEndpoint, EModel, EStatus, EPromptTokens, ECompletionTokens,
     ECachedTokens, EUsageKnown, ECostUsd, EUpstreamLatencyMs, ECreatedAt, ELastHitAt, EHitCount,
     EExpiresAt, ESizeBytes, EPinned, EPromptText, ECanonicalRequest, EResponseBody, EStreamEvents,
-    EUsageEstimated,
+    EUsageEstimated, ERoute,
 };
 
 enum LogColumn {
     LId, LTs, LEndpoint, LModel, LOutcome, LPromptTokens, LCompletionTokens, LCachedTokens,
     LUsageKnown, LLatencyUs, LUpstreamLatencyUs, LStatus, LEntryKey, LNamespace, LStreamed,
     LUsageEstimated, LCostUsd, LSavedUsd, LSavedMs, LPriceKnown, LSimilarity, LSemanticGuard,
-    LAskedPrompt,
+    LAskedPrompt, LRoute,
 };
 
 // NULL for "unknown", so SUM() over money columns adds only what is known.
@@ -46,7 +46,7 @@ QString entryColumns()
         "id, key, namespace, endpoint, model, status, prompt_tokens, completion_tokens, "
         "cached_tokens, usage_known, cost_usd, upstream_latency_ms, created_at, last_hit_at, "
         "hit_count, expires_at, size_bytes, pinned, prompt_text, canonical_request, "
-        "response_body, stream_events, usage_estimated");
+        "response_body, stream_events, usage_estimated, route");
 }
 
 CacheEntry entryFromRow(const QSqlQuery &q)
@@ -74,6 +74,7 @@ CacheEntry entryFromRow(const QSqlQuery &q)
     e.responseBody = q.value(EResponseBody).toByteArray();
     e.streamEvents = q.value(EStreamEvents).toByteArray();
     e.usage.estimated = q.value(EUsageEstimated).toBool();
+    e.route = q.value(ERoute).toString();
     return e;
 }
 
@@ -85,11 +86,11 @@ QString upsertEntrySql()
         "INSERT INTO entries (key, namespace, endpoint, model, status, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, cost_usd, upstream_latency_ms, "
         "created_at, last_hit_at, hit_count, expires_at, size_bytes, pinned, prompt_text, "
-        "canonical_request, response_body, stream_events, usage_estimated) "
+        "canonical_request, response_body, stream_events, usage_estimated, route) "
         "VALUES (:key, :namespace, :endpoint, :model, :status, :prompt_tokens, "
         ":completion_tokens, :cached_tokens, :usage_known, :cost_usd, :upstream_latency_ms, "
         ":created_at, :last_hit_at, :hit_count, :expires_at, :size_bytes, :pinned, :prompt_text, "
-        ":canonical_request, :response_body, :stream_events, :usage_estimated) "
+        ":canonical_request, :response_body, :stream_events, :usage_estimated, :route) "
         "ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, "
         "endpoint = excluded.endpoint, model = excluded.model, status = excluded.status, "
         "prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, "
@@ -100,7 +101,7 @@ QString upsertEntrySql()
         "size_bytes = excluded.size_bytes, pinned = (entries.pinned OR excluded.pinned), "
         "prompt_text = excluded.prompt_text, canonical_request = excluded.canonical_request, "
         "response_body = excluded.response_body, stream_events = excluded.stream_events, "
-        "usage_estimated = excluded.usage_estimated");
+        "usage_estimated = excluded.usage_estimated, route = excluded.route");
 }
 
 void bindEntry(QSqlQuery &q, const CacheEntry &e)
@@ -129,6 +130,7 @@ void bindEntry(QSqlQuery &q, const CacheEntry &e)
     q.bindValue(QStringLiteral(":response_body"), e.responseBody);
     q.bindValue(QStringLiteral(":stream_events"), e.streamEvents);
     q.bindValue(QStringLiteral(":usage_estimated"), int(e.usage.estimated));
+    q.bindValue(QStringLiteral(":route"), notNull(e.route));
 }
 
 QString logColumns()
@@ -137,7 +139,7 @@ QString logColumns()
         "id, ts, endpoint, model, outcome, prompt_tokens, completion_tokens, cached_tokens, "
         "usage_known, latency_us, upstream_latency_us, status, entry_key, namespace, streamed, "
         "usage_estimated, cost_usd, saved_usd, saved_ms, price_known, similarity, "
-        "semantic_guard, asked_prompt");
+        "semantic_guard, asked_prompt, route");
 }
 
 RequestLogRecord logRecordFromRow(const QSqlQuery &q)
@@ -166,6 +168,7 @@ RequestLogRecord logRecordFromRow(const QSqlQuery &q)
     r.similarity = q.isNull(LSimilarity) ? -1.0 : q.value(LSimilarity).toDouble();
     r.semanticGuard = q.value(LSemanticGuard).toString();
     r.askedPrompt = q.value(LAskedPrompt).toString();
+    r.route = q.value(LRoute).toString();
     return r;
 }
 
@@ -175,12 +178,13 @@ QString insertLogSql()
         "INSERT INTO request_log (ts, endpoint, model, outcome, prompt_tokens, "
         "completion_tokens, cached_tokens, usage_known, latency_us, upstream_latency_us, status, "
         "entry_key, namespace, streamed, usage_estimated, cost_usd, saved_usd, saved_ms, "
-        "price_known, similarity, semantic_guard, asked_prompt) VALUES (:ts, :endpoint, :model, "
+        "price_known, similarity, semantic_guard, asked_prompt, route) VALUES (:ts, :endpoint, "
+        ":model, "
         ":outcome, "
         ":prompt_tokens, :completion_tokens, :cached_tokens, :usage_known, :latency_us, "
         ":upstream_latency_us, :status, :entry_key, :namespace, :streamed, :usage_estimated, "
         ":cost_usd, :saved_usd, :saved_ms, :price_known, :similarity, :semantic_guard, "
-        ":asked_prompt)");
+        ":asked_prompt, :route)");
 }
 
 void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
@@ -211,6 +215,7 @@ void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
                                                    : QVariant(r.similarity));
     q.bindValue(QStringLiteral(":semantic_guard"), notNull(r.semanticGuard));
     q.bindValue(QStringLiteral(":asked_prompt"), notNull(r.askedPrompt));
+    q.bindValue(QStringLiteral(":route"), notNull(r.route));
 }
 
 } // namespace cachette::store::rows

@@ -92,6 +92,7 @@ constexpr Migration kMigrations[] = {
     { 3, "cost and savings columns in the request log", createVersion3Costs },
     { 4, "embeddings for the semantic cache", createVersion4Embeddings },
     { 5, "the prompt of a semantic hit in the request log", createVersion5AskedPrompt },
+    { 6, "the provider route of entries and requests", createVersion6Routes },
 };
 
 constexpr bool isConsecutive()

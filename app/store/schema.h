@@ -23,5 +23,6 @@ bool createVersion2Search(const QSqlDatabase &db, QString *error);
 bool createVersion3Costs(const QSqlDatabase &db, QString *error);
 bool createVersion4Embeddings(const QSqlDatabase &db, QString *error);
 bool createVersion5AskedPrompt(const QSqlDatabase &db, QString *error);
+bool createVersion6Routes(const QSqlDatabase &db, QString *error);
 
 } // namespace cachette::store::schema

@@ -31,9 +31,13 @@ enum SumColumn { SBucket, SModel, SOutcome, SCount, SPrompt, SCompletion, SCost,
 const char kHourlySums[] =
     "model, outcome, SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), "
     "SUM(saved_usd), SUM(saved_ms), SUM(priced), SUM(estimated) FROM request_log_hourly";
-const char kLineSums[] =
-    "model, outcome, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), TOTAL(cost_usd), "
-    "TOTAL(saved_usd), SUM(saved_ms), SUM(price_known), SUM(usage_estimated) FROM request_log";
+#define CACHETTE_LINE_SUMS(group)                                                          \
+    group ", outcome, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), TOTAL(cost_usd), " \
+          "TOTAL(saved_usd), SUM(saved_ms), SUM(price_known), SUM(usage_estimated) FROM request_log"
+const char kLineSums[] = CACHETTE_LINE_SUMS("model");
+// The same per route: the route stands where the model does (SModel).
+const char kRouteLineSums[] = CACHETTE_LINE_SUMS("route");
+#undef CACHETTE_LINE_SUMS
 
 // Sums by (bucket start, model), in that order.
 using Sums = QMap<std::pair<qint64, QString>, UsageTotals>;
@@ -283,6 +287,35 @@ std::optional<UsageReport> UsageStats::report(qint64 fromMs, qint64 toMs, QStrin
         result.totals.add(it.value());
     }
     return result;
+}
+
+std::optional<QList<RouteUsage>> UsageStats::reportByRoute(qint64 fromMs, qint64 toMs,
+                                                           QString *error) const
+{
+    if (!isOpen()) {
+        setError(error, QStringLiteral("the usage statistics are not open"));
+        return std::nullopt;
+    }
+    QSqlQuery query(m_connection->database());
+    query.setForwardOnly(true);
+    const QString sql = QStringLiteral("SELECT 0, %1 WHERE ts >= ? AND ts < ? GROUP BY route, "
+                                       "outcome ORDER BY route")
+                            .arg(QLatin1String(kRouteLineSums));
+    if (!prepare(query, sql, error))
+        return std::nullopt;
+    query.addBindValue(qMax<qint64>(0, fromMs));
+    query.addBindValue(toMs);
+    if (!exec(query, error))
+        return std::nullopt;
+    QMap<QString, UsageTotals> byRoute;
+    while (query.next())
+        fold(byRoute[query.value(SModel).toString()], query);
+    if (!finish(query, error))
+        return std::nullopt;
+    QList<RouteUsage> rows;
+    for (auto it = byRoute.cbegin(); it != byRoute.cend(); ++it)
+        rows.append(RouteUsage{it.key(), it.value()});
+    return rows;
 }
 
 QList<BucketRow> UsageStats::series(qint64 fromMs, qint64 toMs, qint64 bucketMs,

@@ -41,6 +41,12 @@ struct ModelUsage
     UsageTotals usage;
 };
 
+struct RouteUsage
+{
+    QString route;                   // "" = the default /v1
+    UsageTotals usage;
+};
+
 struct UsageReport
 {
     QList<ModelUsage> models;        // by model name
@@ -78,6 +84,10 @@ public:
 
     // On failure these return nothing and set *error.
     std::optional<UsageReport> report(qint64 fromMs, qint64 toMs, QString *error = nullptr) const;
+    // The same sums per provider route, by route name. Read from the lines (the hourly sums
+    // are per model only), which the ts index keeps to the range asked.
+    std::optional<QList<RouteUsage>> reportByRoute(qint64 fromMs, qint64 toMs,
+                                                   QString *error = nullptr) const;
     // Buckets of bucketMs counted from fromMs (pass a local midnight to get local days), one row
     // per bucket and model that has lines, ordered by bucket then model. modelFilter "" = all.
     QList<BucketRow> series(qint64 fromMs, qint64 toMs, qint64 bucketMs,

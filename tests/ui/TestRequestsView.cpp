@@ -61,6 +61,24 @@ private Q_SLOTS:
                      .value<QColor>(), ui::outcomeColor(QStringLiteral("hit")));
     }
 
+    // A request on a provider route names it; the default /v1 shows a dash.
+    void showsTheRouteOfARequest()
+    {
+        EngineConfig config = testConfig(m_data->path(), 0, m_upstream.baseUrl());
+        config.routes.insert(QStringLiteral("team"), QUrl(m_upstream.baseUrl()));
+        QVERIFY(m_host->configure(config));
+        RequestsView view(m_host.get());
+        ProxyClient client(rootOf(m_host->baseUrl()));
+        QCOMPARE(client.post(QStringLiteral("/team/v1/chat/completions"),
+                             chatRequest(QStringLiteral("routed"))).status, 200);
+        QTRY_COMPARE(view.model()->rowCount(), 1);
+        QCOMPARE(cell(view, 0, RequestLogModel::Route), QStringLiteral("team"));
+        chat(QStringLiteral("default"));
+        QTRY_COMPARE(view.model()->rowCount(), 2);
+        QCOMPARE(cell(view, 0, RequestLogModel::Route), QStringLiteral("—"));
+        QCOMPARE(cell(view, 1, RequestLogModel::Route), QStringLiteral("team"));
+    }
+
     void startsFromTheDatabaseWithoutDuplicates()
     {
         chat(QStringLiteral("a"));

@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QTableWidget>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSpinBox>
@@ -278,6 +279,37 @@ private Q_SLOTS:
                      && cost.contains(QStringLiteral("remembered")),
                  qPrintable(cost));
         QVERIFY(!m_host->config().semantic.modelCheck.isOn());
+        QVERIFY(!button("applyButton")->isEnabled());
+    }
+
+    // The built-in routes are listed; a re-pointed built-in and an added route reach the
+    // engine and the .ini, and only they (the untouched built-ins stay out of the file).
+    void routesAreEditedAppliedAndSaved()
+    {
+        auto *table = m_view->findChild<QTableWidget *>(QStringLiteral("routesTable"));
+        QVERIFY(table);
+        QStringList names;
+        for (int row = 0; row < table->rowCount(); ++row)
+            names << table->item(row, 0)->text();
+        QCOMPARE(names, (QStringList{"anthropic", "ollama", "openai", "openrouter"}));
+        QVERIFY(!(table->item(0, 0)->flags() & Qt::ItemIsEditable));   // built-ins keep their name
+        table->item(names.indexOf(QStringLiteral("ollama")), 1)
+            ->setText(QStringLiteral("http://10.0.0.5:11434/v1"));
+        QTest::mouseClick(button("addRoute"), Qt::LeftButton);
+        const int added = table->rowCount() - 1;
+        table->item(added, 0)->setText(QStringLiteral("Work Proxy"));
+        table->item(added, 1)->setText(QStringLiteral("https://llm.example.com/v1"));
+        QVERIFY(label("routesError")->isVisible());   // upper case and a space
+        QVERIFY(!button("applyButton")->isEnabled());
+        table->item(added, 0)->setText(QStringLiteral("work"));
+        QVERIFY(!label("routesError")->isVisible());
+        QVERIFY(button("applyButton")->isEnabled());
+        QTest::mouseClick(button("applyButton"), Qt::LeftButton);
+
+        const QMap<QString, QUrl> wanted{{"ollama", QUrl("http://10.0.0.5:11434/v1")},
+                                         {"work", QUrl("https://llm.example.com/v1")}};
+        QCOMPARE(m_host->config().routes, wanted);
+        QCOMPARE(AppSettings::load(*ui::openSettings()).routes, wanted);
         QVERIFY(!button("applyButton")->isEnabled());
     }
 

@@ -1,6 +1,7 @@
 // The command line and engine configuration: flags, defaults and the messages for bad values.
 
 #include "cli/commandline.h"
+#include "proxy/routetable.h"
 
 #include <QTest>
 
@@ -19,6 +20,48 @@ private:
     }
 
 private Q_SLOTS:
+    // --route adds a route or re-points a built-in; the table resolves /NAME/v1 to it.
+    void routesFromTheCommandLine()
+    {
+        const CommandLine cli = parse({"--headless", "--route", "anthropic=http://127.0.0.1:5/v1",
+                                       "--route", "team=https://llm.example.com/api/v1"});
+        QCOMPARE(cli.action, CommandLine::Action::Run);
+        const auto table = cachette::proxy::RouteTable::withOverrides(cli.config.routes);
+        QCOMPARE(table.baseUrl(QStringLiteral("anthropic")), QUrl("http://127.0.0.1:5/v1"));
+        QCOMPARE(table.baseUrl(QStringLiteral("team")), QUrl("https://llm.example.com/api/v1"));
+        QCOMPARE(table.baseUrl(QStringLiteral("openrouter")), QUrl("https://openrouter.ai/api/v1"));
+
+        const auto routed = table.resolve("/team/v1/chat/completions");
+        QVERIFY(routed.found);
+        QCOMPARE(routed.route, QStringLiteral("team"));
+        QCOMPARE(routed.path, QByteArray("/v1/chat/completions"));
+        const auto plain = table.resolve("/v1/messages");
+        QVERIFY(plain.found && plain.route.isEmpty() && plain.path == "/v1/messages");
+        QVERIFY(!table.resolve("/nobody/v1/chat/completions").found);
+        QVERIFY(!table.resolve("/team/chat/completions").found);   // no /v1 after the name
+        QVERIFY(!table.resolve("/api/chat").found);
+        QVERIFY(!table.resolve("/").found);
+    }
+
+    void badRoutesAreExplained_data()
+    {
+        QTest::addColumn<QString>("flag");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no equals") << "anthropic" << "NAME=URL";
+        QTest::newRow("reserved") << "v1=http://x/v1" << "Cachette answers /v1";
+        QTest::newRow("upper case") << "Team=http://x/v1" << "lowercase";
+        QTest::newRow("bad url") << "team=ftp://x" << "route \"team\"";
+    }
+
+    void badRoutesAreExplained()
+    {
+        QFETCH(QString, flag);
+        QFETCH(QString, message);
+        const CommandLine cli = parse({QStringLiteral("--headless"), QStringLiteral("--route"), flag});
+        QCOMPARE(cli.action, CommandLine::Action::Error);
+        QVERIFY2(cli.message.contains(message), qPrintable(cli.message));
+    }
+
     void defaultsListenOnLoopback8787()
     {
         const CommandLine cli = parse({QStringLiteral("--headless")});

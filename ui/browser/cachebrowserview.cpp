@@ -5,6 +5,7 @@
 #include "entrydetailview.h"
 #include "entryrenderer.h"
 #include "entrytablemodel.h"
+#include "routefilterbox.h"
 
 #include <QAction>
 #include <QApplication>
@@ -246,6 +247,8 @@ QWidget *CacheBrowserView::buildFilterBar()
     m_modelFilter->setMinimumContentsLength(10);
     m_modelFilter->addItem(QStringLiteral("All models"), QString());
     connect(m_modelFilter, &QComboBox::currentIndexChanged, this, &CacheBrowserView::applyFilter);
+    m_routeFilter = new RouteFilterBox;
+    connect(m_routeFilter, &QComboBox::currentIndexChanged, this, &CacheBrowserView::applyFilter);
 
     // "any" is the minimum date (the day before the oldest entry, so the calendar opens near
     // the entries rather than in the year 2000).
@@ -275,6 +278,7 @@ QWidget *CacheBrowserView::buildFilterBar()
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_search, 1);
     layout->addWidget(m_modelFilter);
+    layout->addWidget(m_routeFilter);
     layout->addSpacing(6);
     layout->addWidget(new QLabel(QStringLiteral("From")));
     layout->addWidget(m_from);
@@ -442,6 +446,7 @@ store::EntryFilter CacheBrowserView::filterFromWidgets() const
     if (!m_search->text().trimmed().isEmpty())
         filter.search = m_search->text();
     filter.model = m_modelFilter->currentData().toString();
+    filter.route = m_routeFilter->selectedRoute();
     if (m_from->date() > m_from->minimumDate())
         filter.fromMs = m_from->date().startOfDay().toMSecsSinceEpoch();
     if (m_to->date() > m_to->minimumDate())
@@ -459,13 +464,16 @@ void CacheBrowserView::applyFilter()
 
 void CacheBrowserView::clearFilters()
 {
-    for (QWidget *w : std::initializer_list<QWidget *> { m_search, m_modelFilter, m_from, m_to })
+    const std::initializer_list<QWidget *> filters{m_search, m_modelFilter, m_routeFilter, m_from,
+                                                   m_to};
+    for (QWidget *w : filters)
         w->blockSignals(true);
     m_search->clear();
     m_modelFilter->setCurrentIndex(0);
+    m_routeFilter->selectAll();
     m_from->setDate(m_from->minimumDate());
     m_to->setDate(m_to->minimumDate());
-    for (QWidget *w : std::initializer_list<QWidget *> { m_search, m_modelFilter, m_from, m_to })
+    for (QWidget *w : filters)
         w->blockSignals(false);
     applyFilter();
 }
@@ -488,6 +496,7 @@ void CacheBrowserView::updateModels()
             m_modelFilter->addItem(selected, selected);
         m_modelFilter->setCurrentIndex(qMax(0, m_modelFilter->findData(selected)));
     }
+    m_routeFilter->setRoutes(m_catalog.routes());
     const qint64 oldest = m_catalog.oldestCreatedAt();
     const QDate anyDate = (oldest > 0 ? QDateTime::fromMSecsSinceEpoch(oldest).date()
                                       : QDate::currentDate()).addDays(-1);

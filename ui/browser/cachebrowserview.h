@@ -20,6 +20,8 @@ class QToolButton;
 
 namespace cachette::ui {
 
+class RouteFilterBox;
+
 class EngineHost;
 class EntryDetailView;
 class EntryTableModel;
@@ -111,6 +113,7 @@ private:
     QLabel *m_countLabel = nullptr;
     QLineEdit *m_search = nullptr;
     QComboBox *m_modelFilter = nullptr;
+    RouteFilterBox *m_routeFilter = nullptr;
     QDateEdit *m_from = nullptr;
     QDateEdit *m_to = nullptr;
     QToolButton *m_clearFilters = nullptr;

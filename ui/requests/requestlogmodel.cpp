@@ -114,7 +114,7 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
     case EntryKeyRole:
         return r.entryKey;
     case SearchTextRole:
-        return QStringList{r.endpoint, r.model, r.outcome, QString::number(r.status),
+        return QStringList{r.route, r.endpoint, r.model, r.outcome, QString::number(r.status),
                            r.cacheNamespace}.join(QLatin1Char(' '));
     default:
         return {};
@@ -126,6 +126,8 @@ QVariant RequestLogModel::display(const store::RequestLogRecord &r, int column) 
     switch (column) {
     case Time:
         return timeText(r.timestamp);
+    case Route:   // the default /v1 reads as nothing: most people have only that one
+        return r.route.isEmpty() ? QStringLiteral("—") : r.route;
     case Endpoint:
         return r.endpoint;
     case Model:
@@ -148,6 +150,9 @@ QVariant RequestLogModel::toolTip(const store::RequestLogRecord &r, int column) 
     switch (column) {
     case Time:
         return QDateTime::fromMSecsSinceEpoch(r.timestamp).toString(Qt::ISODateWithMs);
+    case Route:
+        return r.route.isEmpty() ? QStringLiteral("The default route, /v1")
+                                 : QStringLiteral("The provider route /%1/v1").arg(r.route);
     case Tokens:
         if (!r.usage.known)
             return QStringLiteral("The answer carried no token counts");
@@ -176,6 +181,7 @@ QVariant RequestLogModel::headerData(int section, Qt::Orientation orientation, i
         return {};
     switch (section) {
     case Time: return QStringLiteral("Time");
+    case Route: return QStringLiteral("Route");
     case Endpoint: return QStringLiteral("Endpoint");
     case Model: return QStringLiteral("Model");
     case Outcome: return QStringLiteral("Outcome");

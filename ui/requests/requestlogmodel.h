@@ -13,7 +13,7 @@ class RequestLogModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Time, Endpoint, Model, Outcome, Tokens, Latency, Status, ColumnCount };
+    enum Column { Time, Route, Endpoint, Model, Outcome, Tokens, Latency, Status, ColumnCount };
     enum Role { RecordOutcomeRole = Qt::UserRole + 1, EntryKeyRole, SearchTextRole };
 
     explicit RequestLogModel(QObject *parent = nullptr);

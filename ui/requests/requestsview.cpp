@@ -47,6 +47,7 @@ RequestsView::RequestsView(EngineHost *host, QWidget *parent)
     // Sized for their longest usual text, so nothing is elided at 800 px wide.
     const QFontMetrics fm = fontMetrics();
     header->resizeSection(RequestLogModel::Time, fm.horizontalAdvance(QStringLiteral("30 Sep 00:00")) + 20);
+    header->resizeSection(RequestLogModel::Route, fm.horizontalAdvance(QStringLiteral("openrouter")) + 20);
     header->resizeSection(RequestLogModel::Endpoint, fm.horizontalAdvance(QStringLiteral("chat/completions")) + 20);
     header->resizeSection(RequestLogModel::Outcome, fm.horizontalAdvance(QStringLiteral("refresh")) + 24);
     header->resizeSection(RequestLogModel::Tokens, fm.horizontalAdvance(QStringLiteral("Tokens")) + 30);

@@ -16,6 +16,7 @@ namespace {
 
 const QString kListen = QStringLiteral("proxy/listen");
 const QString kUpstream = QStringLiteral("proxy/upstream");
+const QString kRoutes = QStringLiteral("proxy/routes");   // JSON: {"name": "base URL"}
 const QString kStartProxy = QStringLiteral("proxy/startAtLaunch");
 const QString kStartAtLogin = QStringLiteral("app/startAtLogin");
 const QString kSizeCap = QStringLiteral("cache/sizeCapBytes");
@@ -150,6 +151,27 @@ QString desktopExecLine()
     return QStringLiteral("\"%1\" --hidden").arg(program);
 }
 
+QMap<QString, QUrl> routesFromJson(const QString &json)
+{
+    QMap<QString, QUrl> routes;
+    const QJsonObject object = QJsonDocument::fromJson(json.toUtf8()).object();
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        QString ignored;
+        const QUrl url(it.value().toString());
+        if (validateRoute(it.key(), url, &ignored))   // a hand-edited .ini may hold anything
+            routes.insert(it.key(), url);
+    }
+    return routes;
+}
+
+QString routesToJson(const QMap<QString, QUrl> &routes)
+{
+    QJsonObject object;
+    for (auto it = routes.begin(); it != routes.end(); ++it)
+        object.insert(it.key(), it.value().toString());
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
 } // namespace
 
 AppSettings AppSettings::load(const QSettings &s)
@@ -158,6 +180,7 @@ AppSettings AppSettings::load(const QSettings &s)
     AppSettings a;
     a.listen = s.value(kListen, d.listen).toString();
     a.upstream = QUrl(s.value(kUpstream, d.upstream.toString()).toString());
+    a.routes = routesFromJson(s.value(kRoutes).toString());
     a.startProxyAtLaunch = s.value(kStartProxy, d.startProxyAtLaunch).toBool();
     a.startAtLogin = s.value(kStartAtLogin, d.startAtLogin).toBool();
     a.sizeCapBytes = s.value(kSizeCap, d.sizeCapBytes).toLongLong();
@@ -172,6 +195,7 @@ void AppSettings::save(QSettings &s) const
 {
     s.setValue(kListen, listen);
     s.setValue(kUpstream, upstream.toString());
+    s.setValue(kRoutes, routesToJson(routes));
     s.setValue(kStartProxy, startProxyAtLaunch);
     s.setValue(kStartAtLogin, startAtLogin);
     s.setValue(kSizeCap, sizeCapBytes);
@@ -193,6 +217,9 @@ EngineConfig AppSettings::toEngineConfig(const EngineConfig &base) const
         config.port = port;
     }
     config.upstream = upstream;
+    const QMap<QString, QUrl> flagRoutes = base.routes;   // --route wins over the settings
+    config.routes = routes;
+    config.routes.insert(flagRoutes);
     config.sizeCapBytes = sizeCapBytes;
     config.defaultTtlSeconds = defaultTtlSeconds;
     config.isolateByApiKey = isolateByApiKey;

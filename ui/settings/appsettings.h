@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include <QHash>
+#include <QMap>
 #include <QList>
 #include <QSet>
 
@@ -52,6 +53,9 @@ struct AppSettings
 {
     QString listen = QStringLiteral("127.0.0.1:8787");   // HOST:PORT, as parseListenAddress reads it
     QUrl upstream = QUrl(QStringLiteral("https://api.openai.com/v1"));
+    // Provider routes added or re-pointed (name → base URL) on top of the built-in ones;
+    // --route flags win over these.
+    QMap<QString, QUrl> routes;
     bool startProxyAtLaunch = true;
     bool startAtLogin = false;
     qint64 sizeCapBytes = 1024LL * 1024 * 1024;

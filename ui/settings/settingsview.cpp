@@ -3,6 +3,7 @@
 #include "formlabels.h"
 #include "modelcheckgroup.h"
 #include "reembednotes.h"
+#include "routesgroup.h"
 
 #include "common/proxystate.h"
 #include "engine/enginehost.h"
@@ -81,6 +82,9 @@ SettingsView::SettingsView(EngineHost *host, QWidget *parent)
     column->setSpacing(16);
     column->addWidget(m_overrideNote);
     column->addWidget(buildProxyGroup());
+    m_routes = new RoutesGroup;
+    connect(m_routes, &RoutesGroup::edited, this, &SettingsView::onEdited);
+    column->addWidget(m_routes);
     column->addWidget(buildCacheGroup());
     column->addWidget(buildAccessGroup());
     column->addWidget(buildEmbeddingsGroup());
@@ -585,6 +589,7 @@ void SettingsView::load(const AppSettings &settings)
     m_listen->setText(settings.listen);
     m_upstream->setText(settings.upstream.toString());
     selectPresetFor(m_upstream->text());
+    m_routes->load(settings.routes);
     m_startProxy->setChecked(settings.startProxyAtLaunch);
     m_startAtLogin->setChecked(settings.startAtLogin);
     m_sizeCap->setValue(int(qBound<qint64>(1, settings.sizeCapBytes / kMiB, qint64(m_sizeCap->maximum()))));
@@ -638,6 +643,8 @@ bool SettingsView::readForm(AppSettings *settings)
     bound.listenAddress = address;
     bound.port = port;
     m_listenHint->setText(QStringLiteral("Clients use %1").arg(bound.baseUrl()));
+    if (listenOk)
+        m_routes->setRootUrl(bound.baseUrl().chopped(3));   // without "/v1"
     m_listenHint->setVisible(listenOk);
     ok = ok && listenOk;
 
@@ -667,6 +674,7 @@ bool SettingsView::readForm(AppSettings *settings)
     settings->defaultTtlSeconds = ttlSeconds();
     settings->isolateByApiKey = m_isolate->isChecked();
     settings->allowedOrigins = origins;
+    ok = m_routes->read(&settings->routes) && ok;
     return ok;
 }
 

@@ -23,6 +23,7 @@ namespace cachette::ui {
 
 class EngineHost;
 class ModelCheckGroup;
+class RoutesGroup;
 
 // The Settings page: every field says what is wrong with it, in words, right under it.
 // Apply saves the settings and hands them to the engine at once (a new port restarts the
@@ -108,6 +109,7 @@ private:
     QLineEdit *m_embeddingsModel;
     QLabel *m_embeddingsError;
     ModelCheckGroup *m_modelCheck;
+    RoutesGroup *m_routes;
     QLabel *m_formError;
     QLabel *m_appliedNote;
     QPushButton *m_revert;
