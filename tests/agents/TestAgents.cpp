@@ -122,6 +122,8 @@ private:
     };
     // Both runs; knownBug: run 2 is expected to reach the provider (QEXPECT_FAIL).
     void runTwice(const Agent &agent, const char *knownBug = nullptr);
+    // An agent with its CLI, arguments, offline environment and working dir under dir.
+    Agent makeAgent(const QString &name, const QString &cli, const QString &dir, const QStringList &arguments) const;
     // Codex CLI on a provider model; QVERIFYs inside, so check QTest::currentTestFailed().
     void makeCodexAgent(const QString &model, Agent *agent);
     QString bin(const QString &name) const { return m_installDir + QStringLiteral("/node_modules/.bin/") + name; }
@@ -249,6 +251,18 @@ void TestAgents::runTwice(const Agent &agent, const char *knownBug)
                              .arg(describeRequests(firstCalls)).arg(second.seconds(), 0, 'f', 1);
 }
 
+TestAgents::Agent TestAgents::makeAgent(const QString &name, const QString &cli, const QString &dir,
+                                       const QStringList &arguments) const
+{
+    Agent agent;
+    agent.name = name;
+    agent.program = bin(cli);
+    agent.arguments = arguments;
+    agent.environment = offlineEnvironment(dir + QStringLiteral("/home"));
+    agent.workDir = dir + QStringLiteral("/work");
+    return agent;
+}
+
 // Codex CLI: a custom Responses provider in a temporary CODEX_HOME, `codex exec`, no
 // approvals, read-only sandbox, no update check, no analytics, no WebSocket.
 void TestAgents::makeCodexAgent(const QString &model, Agent *agent)
@@ -276,16 +290,13 @@ void TestAgents::makeCodexAgent(const QString &model, Agent *agent)
     QString error;
     QVERIFY2(writeTextFile(codexHome + QStringLiteral("/config.toml"), config, &error), qPrintable(error));
 
-    agent->name = QStringLiteral("Codex CLI (%1)").arg(model);
-    agent->program = bin(QStringLiteral("codex"));
     const QString lastMessage = dir + QStringLiteral("/last-message.txt");
-    agent->arguments = {QStringLiteral("exec"), QStringLiteral("--strict-config"), QStringLiteral("--skip-git-repo-check"),
+    *agent = makeAgent(QStringLiteral("Codex CLI (%1)").arg(model), QStringLiteral("codex"), dir,
+                       {QStringLiteral("exec"), QStringLiteral("--strict-config"), QStringLiteral("--skip-git-repo-check"),
                         QStringLiteral("--color"), QStringLiteral("never"), QStringLiteral("-o"), lastMessage,
-                        QStringLiteral("Name one prime number.")};
-    agent->environment = offlineEnvironment(dir + QStringLiteral("/home"));
+                        QStringLiteral("Name one prime number.")});
     agent->environment.insert(QStringLiteral("CODEX_HOME"), codexHome);
     agent->environment.insert(QStringLiteral("CACHETTE_TEST_OPENAI_KEY"), QStringLiteral("sk-cachette-agents-codex"));
-    agent->workDir = dir + QStringLiteral("/work");
     agent->path = "/v1/responses";
     agent->answerOf = [lastMessage](const AgentRun &) {
         const QString text = textFile(lastMessage);
@@ -323,12 +334,9 @@ void TestAgents::codexLeavingAtCompletedStillStored()
 void TestAgents::claudeCodeSecondRunFromCache()
 {
     const QString dir = makeDir(QStringLiteral("claude"));
-    Agent agent;
-    agent.name = QStringLiteral("Claude Code");
-    agent.program = bin(QStringLiteral("claude"));
-    agent.arguments = {QStringLiteral("-p"), QStringLiteral("--output-format"), QStringLiteral("json"),
-                       QStringLiteral("Name one even number.")};
-    agent.environment = offlineEnvironment(dir + QStringLiteral("/home"));
+    Agent agent = makeAgent(QStringLiteral("Claude Code"), QStringLiteral("claude"), dir,
+                            {QStringLiteral("-p"), QStringLiteral("--output-format"), QStringLiteral("json"),
+                             QStringLiteral("Name one even number.")});
     const QList<QPair<QString, QString>> vars{
         {QStringLiteral("ANTHROPIC_BASE_URL"), agentRoot(*m_proxy, QStringLiteral("anthropic"))},
         {QStringLiteral("ANTHROPIC_API_KEY"), QStringLiteral("sk-ant-cachette-agents")},
@@ -339,7 +347,6 @@ void TestAgents::claudeCodeSecondRunFromCache()
     };
     for (const auto &var : vars)
         agent.environment.insert(var.first, var.second);
-    agent.workDir = dir + QStringLiteral("/work");
     agent.path = "/v1/messages";
     agent.answerOf = [](const AgentRun &run) {
         const QJsonObject result = QJsonDocument::fromJson(run.out.trimmed()).object();
@@ -378,16 +385,12 @@ void TestAgents::opencodeSecondRunFromCache()
                            QJsonDocument(config).toJson(), &error),
              qPrintable(error));
 
-    Agent agent;
-    agent.name = QStringLiteral("opencode");
-    agent.program = bin(QStringLiteral("opencode"));
-    agent.arguments = {QStringLiteral("run"), QStringLiteral("--format"), QStringLiteral("json"),
-                       QStringLiteral("Name one odd number.")};
-    agent.environment = offlineEnvironment(dir + QStringLiteral("/home"));
+    Agent agent = makeAgent(QStringLiteral("opencode"), QStringLiteral("opencode"), dir,
+                            {QStringLiteral("run"), QStringLiteral("--format"), QStringLiteral("json"),
+                             QStringLiteral("Name one odd number.")});
     for (const char *name : {"OPENCODE_DISABLE_MODELS_FETCH", "OPENCODE_DISABLE_AUTOUPDATE", "OPENCODE_DISABLE_SHARE",
                              "OPENCODE_DISABLE_DEFAULT_PLUGINS", "OPENCODE_DISABLE_LSP_DOWNLOAD"})
         agent.environment.insert(QString::fromLatin1(name), QStringLiteral("1"));
-    agent.workDir = dir + QStringLiteral("/work");
     agent.path = "/v1/chat/completions";
     agent.answerOf = [](const AgentRun &run) {   // the text parts of its JSON event lines
         QString text;
