@@ -295,23 +295,38 @@ void FakeUpstream::writeFrames(int index, QPointer<HttpExchange> exchange, QList
             return;
         if (position < frames.size()) {
             exchange->writeChunk(frames.at(position));
-            writeFrames(index, exchange, frames, position + 1, scenario);
+            const bool last = position + 1 == frames.size();
+            if (last && scenario.kind == Scenario::Kind::Auto && scenario.endDelayMs == 0) {
+                endStream(index, exchange, scenario);
+            } else if (last && scenario.kind == Scenario::Kind::Auto && scenario.endDelayMs > 0) {
+                QTimer::singleShot(scenario.endDelayMs, this,
+                                   [=, this] { endStream(index, exchange, scenario); });
+            } else {
+                writeFrames(index, exchange, frames, position + 1, scenario);
+            }
             return;
         }
-        switch (scenario.kind) {
-        case Scenario::Kind::Stall:
-            return;   // keeps the exchange open, writes nothing more
-        case Scenario::Kind::DropMidStream:
-            if (index < m_requests.size())
-                m_requests[index].aborted = true;
-            exchange->abort();
-            break;
-        default:
-            exchange->finish();
-            break;
-        }
-        markFinished(index);
+        endStream(index, exchange, scenario);
     });
+}
+
+void FakeUpstream::endStream(int index, QPointer<HttpExchange> exchange, const Scenario &scenario)
+{
+    if (!exchange || exchange->isClientGone())
+        return;
+    switch (scenario.kind) {
+    case Scenario::Kind::Stall:
+        return;   // keeps the exchange open, writes nothing more
+    case Scenario::Kind::DropMidStream:
+        if (index < m_requests.size())
+            m_requests[index].aborted = true;
+        exchange->abort();
+        break;
+    default:
+        exchange->finish();
+        break;
+    }
+    markFinished(index);
 }
 
 } // namespace cachette::test

@@ -39,6 +39,9 @@ struct Scenario
     int status = 500;             // Error
     int eventsBeforeFailure = 2;  // DropMidStream, ErrorEventMidStream, Stall
     bool doneAfterError = true;   // ErrorEventMidStream: still ends with data: [DONE]
+    // Auto streams: ms between the last frame and the end of the body; -1 waits chunkDelayMs,
+    // 0 ends the body with the last frame (as a provider that writes both at once).
+    int endDelayMs = -1;
 
     static Scenario normal() { return {}; }
     static Scenario slow(int ms) { Scenario s; s.delayMs = ms; return s; }
@@ -166,6 +169,7 @@ private:
     void answerStream(int index, QPointer<http::HttpExchange> exchange, const Scenario &scenario);
     void writeFrames(int index, QPointer<http::HttpExchange> exchange, QList<QByteArray> frames,
                      int position, const Scenario &scenario);
+    void endStream(int index, QPointer<http::HttpExchange> exchange, const Scenario &scenario);
     void markFinished(int index);
 
     http::HttpServer m_server;
