@@ -37,20 +37,18 @@ const QString kInstallHint = QStringLiteral("run ./packaging/install-deps.sh (it
 constexpr int kAgentTimeoutMs = 120'000;
 
 // --- The one place that says where each agent points -----------------------------------
-// Today every dialect goes through Cachette's default /v1. With named provider routes
-// (`cachette --route NAME=URL`), switch both functions: agentRoot returns
-// proxy.rootUrl() + '/' + route, and proxyArguments returns
-// {"--route", "openai=" + fake.baseUrl(), "--route", "anthropic=" + fake.baseUrl()}.
+// Each agent on its provider's route of one Cachette, as the README sets them up: Codex and
+// opencode on /openai, Claude Code on /anthropic; both routes lead to the fake provider, and
+// the default /v1 leads nowhere (port 9), so an agent on the wrong route fails.
 QString agentRoot(const CachetteProcess &proxy, const QString &route)
 {
-    Q_UNUSED(route);   // "openai" (Codex, opencode) or "anthropic" (Claude Code)
-    return proxy.rootUrl();
+    return proxy.rootUrl() + QLatin1Char('/') + route;   // "openai" or "anthropic"
 }
 
 QStringList proxyArguments(const FakeUpstream &fake)
 {
-    Q_UNUSED(fake);
-    return {};
+    return {QStringLiteral("--route"), QStringLiteral("openai=") + fake.baseUrl(),
+            QStringLiteral("--route"), QStringLiteral("anthropic=") + fake.baseUrl()};
 }
 
 // One agent's two runs, as the log check needs them.
@@ -120,8 +118,8 @@ private:
         QByteArray path;        // the provider path its answer comes from
         AnswerOf answerOf;
     };
-    // Both runs; knownBug: run 2 is expected to reach the provider (QEXPECT_FAIL).
-    void runTwice(const Agent &agent, const char *knownBug = nullptr);
+    // Both runs; the second must not reach the provider.
+    void runTwice(const Agent &agent);
     // An agent with its CLI, arguments, offline environment and working dir under dir.
     Agent makeAgent(const QString &name, const QString &cli, const QString &dir, const QStringList &arguments) const;
     // Codex CLI on a provider model; QVERIFYs inside, so check QTest::currentTestFailed().
@@ -182,7 +180,8 @@ void TestAgents::initTestCase()
     Scenario lingering = quick;   // the body ends a while after response.completed
     lingering.endDelayMs = 300;
     m_fake->setScenarioForModel(QStringLiteral("gpt-5-fake-lingering"), lingering);
-    m_proxy = std::make_unique<CachetteProcess>(m_fake->baseUrl(), proxyArguments(*m_fake));
+    m_proxy = std::make_unique<CachetteProcess>(QStringLiteral("http://127.0.0.1:9/v1"),
+                                                proxyArguments(*m_fake));
     QVERIFY2(m_proxy->start(&error), qPrintable(error));
 }
 
@@ -195,7 +194,7 @@ QString TestAgents::makeDir(const QString &name)
     return dir->path();
 }
 
-void TestAgents::runTwice(const Agent &agent, const char *knownBug)
+void TestAgents::runTwice(const Agent &agent)
 {
     QVERIFY2(m_proxy && m_proxy->isRunning(), "the proxy is not running (see initTestCase)");
     AgentRecord record;
@@ -237,8 +236,6 @@ void TestAgents::runTwice(const Agent &agent, const char *knownBug)
                << (same == firstCalls.cend() ? QStringLiteral("(no such request in run 1)")
                                              : requestDifferences(*same, r));
     }
-    if (knownBug)
-        QEXPECT_FAIL("", knownBug, Abort);
     QVERIFY2(secondCalls.isEmpty(),
              qPrintable(QStringLiteral("%1 reached the provider %2 time(s) in run 2 (run 1: %3):\n%4")
                             .arg(agent.name).arg(secondCalls.size()).arg(firstCalls.size())
@@ -315,18 +312,15 @@ void TestAgents::codexSecondRunFromCache()
 }
 
 // Codex closes the connection as soon as response.completed arrives. When the provider's body
-// ends a little later, Cachette takes that for a client that left mid-answer (499), aborts
-// the upstream and stores nothing, so run 2 reaches the provider again. Known engine bug
-// (the recorder has the whole answer once response.completed is in); remove the
-// QEXPECT_FAIL when it is fixed.
+// ends a little later, Cachette once took that for a client that left mid-answer (499),
+// aborted the upstream and stored nothing, so run 2 reached the provider again.
 void TestAgents::codexLeavingAtCompletedStillStored()
 {
     Agent agent;
     makeCodexAgent(QStringLiteral("gpt-5-fake-lingering"), &agent);
     if (QTest::currentTestFailed())
         return;
-    runTwice(agent, "Cachette abandons a Responses stream whose client leaves after response.completed "
-                    "but before the upstream body ends (logged 499, nothing stored)");
+    runTwice(agent);
 }
 
 // Claude Code: ANTHROPIC_BASE_URL (without /v1: it appends /v1/messages), a dummy key, no

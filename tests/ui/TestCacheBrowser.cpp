@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QToolButton>
 #include <QDateEdit>
 #include <QHeaderView>
 #include <QLabel>
@@ -147,6 +148,7 @@ private Q_SLOTS:
     void sortsByClickingHeaders();
     void searchFiltersRows();
     void filtersByModelAndDate();
+    void filtersByRouteOnceThereAreRoutes();
     void pagesThroughThousandsOfEntries();
     void deletesSelectedRowsAfterConfirmation();
     void cancelledDeleteKeepsRows();
@@ -400,6 +402,41 @@ void TestCacheBrowser::filtersByModelAndDate()
     QTRY_COMPARE(model->rowCount(), 10);
     auto *to = m_view->findChild<QDateEdit *>(QStringLiteral("toDate"));
     to->setDate(QDateTime::fromMSecsSinceEpoch(m_t0 + 29 * kMinute).date());   // inclusive
+    QTRY_COMPARE(model->rowCount(), 10);
+}
+
+// The route filter stays out of the way while every entry is on the default /v1, and appears
+// (and filters) once the cache holds entries of another route.
+void TestCacheBrowser::filtersByRouteOnceThereAreRoutes()
+{
+    prefill(6);
+    startEngine();
+    showView();
+    EntryTableModel *model = m_view->model();
+    QTRY_COMPARE(model->rowCount(), 6);
+    auto *routes = m_view->findChild<QComboBox *>(QStringLiteral("routeFilter"));
+    QVERIFY(routes && !routes->isVisible());
+    m_view.reset();
+    m_host.reset();
+
+    QList<CacheEntry> routed;
+    for (int i = 6; i < 10; ++i) {
+        routed << makeEntry(i, m_t0);
+        routed.last().route = QStringLiteral("anthropic");
+    }
+    QVERIFY(populate(m_dir->path(), routed));
+    startEngine();
+    showView();
+    model = m_view->model();
+    QTRY_COMPARE(model->rowCount(), 10);
+    routes = m_view->findChild<QComboBox *>(QStringLiteral("routeFilter"));
+    QTRY_VERIFY(routes->isVisible());
+    QCOMPARE(routes->count(), 3);   // all, default, /anthropic
+    routes->setCurrentIndex(routes->findText(QStringLiteral("/anthropic")));
+    QTRY_COMPARE(model->rowCount(), 4);
+    routes->setCurrentIndex(routes->findText(QStringLiteral("Default (/v1)")));
+    QTRY_COMPARE(model->rowCount(), 6);
+    m_view->findChild<QToolButton *>(QStringLiteral("clearFilters"))->click();
     QTRY_COMPARE(model->rowCount(), 10);
 }
 
