@@ -266,6 +266,31 @@ private Q_SLOTS:
         QCOMPARE(tileValue(view, "spentTile"), QStringLiteral("$1.18"));
     }
 
+    // One line per provider route under the tiles, once there is more than the default /v1.
+    void routesAreSummedWhenThereAreSeveral()
+    {
+        logLines(fixture());
+        DashboardView view(m_host.get());
+        view.show();
+        view.setRange(RangeKind::Today);
+        auto *routes = view.findChild<QLabel *>(QStringLiteral("routeSummary"));
+        QVERIFY(routes && !routes->isVisible());   // every line on the default route
+
+        QList<store::RequestLogRecord> routed{
+            line(at(0, 15), kClaude, QStringLiteral("miss"), 100, 10, 0.01),
+            line(at(0, 15, 5), kClaude, QStringLiteral("hit"), 100, 10, 0.01, 900)};
+        for (store::RequestLogRecord &r : routed)
+            r.route = QStringLiteral("anthropic");
+        logLines(routed);
+        view.refresh();
+        QTRY_VERIFY(routes->isVisible());
+        const QString text = routes->text();
+        QVERIFY2(text.contains(QStringLiteral("<b>/anthropic</b> 2 requests, 50.0 % hits, $0.01 saved")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("<b>Default (/v1)</b> 4 requests, 25.0 % hits")),
+                 qPrintable(text));
+    }
+
     void aRangeWithoutAnyPriceSaysSo()
     {
         logLines({line(at(0, 9), kLlama, QStringLiteral("miss"), 10, 10, std::nullopt),

@@ -100,6 +100,20 @@ QString plural(qint64 n, const QString &one, const QString &many)
     return QStringLiteral("%1 %2").arg(count(n), n == 1 ? one : many);
 }
 
+QString routeSummaryText(const QList<store::RouteUsage> &routes)
+{
+    QStringList parts;
+    for (const store::RouteUsage &r : routes) {
+        const QString name = r.route.isEmpty() ? QStringLiteral("Default (/v1)")
+                                               : QLatin1Char('/') + r.route;
+        parts << QStringLiteral("<b>%1</b> %2, %3 hits, %4 saved")
+                     .arg(name.toHtmlEscaped(), plural(r.usage.requests, QStringLiteral("request"),
+                                                       QStringLiteral("requests")),
+                          percent(r.usage.hitRate()), money(r.usage.savedUsd));
+    }
+    return QStringLiteral("By route: ") + parts.join(QStringLiteral(" &nbsp;·&nbsp; "));
+}
+
 QString moneyAxisFormat(double step)
 {
     int decimals = 0;

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "store/usagestats.h"
+
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -16,6 +19,8 @@ QString compactCount(qint64 n);                     // "9,999", "12.3 k", "1.23 
 QString percent(double fraction);                   // 0.425 → "42.5 %", 1 → "100 %"
 QString duration(qint64 ms);                        // "0 s", "850 ms", "45 s", "3 min 20 s", "2 h 05 min"
 QString plural(qint64 n, const QString &one, const QString &many);   // "1 hit", "3 hits"
+// "By route: <b>/anthropic</b> 30 requests, 40 % hits, $0.42 saved · <b>Default (/v1)</b> …"
+QString routeSummaryText(const QList<store::RouteUsage> &routes);
 
 // printf-style format for a money axis whose ticks are step apart: "$%.0f", "$%.2f", "$%.4f".
 QString moneyAxisFormat(double step);

@@ -231,6 +231,12 @@ QWidget *DashboardView::buildContent()
     m_legend->setWordWrap(true);
     m_legend->setTextFormat(Qt::RichText);
     layout->addWidget(m_legend);
+    m_routes = new QLabel;
+    m_routes->setObjectName(QStringLiteral("routeSummary"));
+    m_routes->setWordWrap(true);
+    m_routes->setTextFormat(Qt::RichText);
+    m_routes->hide();
+    layout->addWidget(m_routes);
     layout->addWidget(buildCharts(), 1);
 
     auto *scroll = new QScrollArea;
@@ -466,6 +472,12 @@ void DashboardView::refresh()
     }
     m_data = buildDashboardData(window, *report, rows, modelFilter(), kMaxModels);
     showData();
+    // Per route only when there is more than the default /v1: most people have just that.
+    const auto routes = m_stats.reportByRoute(window.fromMs, window.toMs, &error);
+    const bool several = routes && !routes->isEmpty()
+                         && !(routes->size() == 1 && routes->first().route.isEmpty());
+    m_routes->setText(several ? fmt::routeSummaryText(*routes) : QString());
+    m_routes->setVisible(several);
 }
 
 // One series() per run of equal buckets: a day the clocks change is 23 or 25 hours long, and

@@ -110,6 +110,7 @@ private:
     QGridLayout *m_tileGrid = nullptr;
     int m_tileColumns = 0;
     QLabel *m_legend = nullptr;
+    QLabel *m_routes = nullptr;   // the window's totals per provider route, when there are several
     QStackedWidget *m_chartStack = nullptr;
     QLabel *m_rangeEmpty = nullptr;
     QGridLayout *m_chartGrid = nullptr;
