@@ -229,8 +229,7 @@ Turn responsesItemTurn(const QJsonObject &item, const QString &type)
     if (type == u"reasoning") {
         turn.parts.append(simplePart(Kind::Reasoning, type, summaryText(item.value(QLatin1String("summary")))));
     } else if (type.endsWith(u"_output")) {   // function_call_output, custom_tool_call_output, ...
-        turn.role = QStringLiteral("tool");
-        turn.callId = callId;
+        turn.role = QStringLiteral("tool");   // the call id is on the part, as for Anthropic
         turn.parts.append(toolResult(type, item.value(QLatin1String("output")), callId));
     } else if (type.endsWith(u"_call")) {   // function_call, custom_tool_call, local_shell_call, ...
         QJsonValue arguments = item.value(QLatin1String("arguments"));
