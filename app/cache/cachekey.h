@@ -56,8 +56,10 @@ void keyRoute(CanonicalRequest *request, const QString &route);
 // (HMAC-SHA256 with a per-install secret) of the key, shortened. Empty key → "".
 QString namespaceForApiKey(const QByteArray &apiKey, const QByteArray &secret);
 
-// The text shown for an entry: the last user message (text parts joined), or the prompt /
-// input for the completions and embeddings endpoints.
+// The text shown for an entry, read through cache::Conversation: the last user turn (text
+// parts joined, images, audio and files as placeholders), or the prompt / input for the
+// completions and embeddings endpoints. A Responses request without user words shows its last
+// tool output, else its instructions; a chat one its last message.
 QString displayPrompt(const QString &endpoint, const QJsonObject &body);
 
 } // namespace cachette::cache

@@ -1,7 +1,8 @@
 #include "promptcontext.h"
 
+#include "cache/conversation.h"
+
 #include <QCryptographicHash>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QStringList>
 #include <QtEndian>
@@ -10,7 +11,9 @@ namespace cachette::semantic {
 
 namespace {
 
-enum class Kind { Chat, AnthropicMessages, Completions, Embeddings, Other };
+using cache::Conversation;
+using cache::Part;
+using cache::Turn;
 
 // "/v1/chat/completions" and "chat/completions" are one endpoint.
 QStringView normalizedEndpoint(const QString &endpoint)
@@ -23,122 +26,66 @@ QStringView normalizedEndpoint(const QString &endpoint)
     return path;
 }
 
-Kind kindOf(const QString &endpoint)
-{
-    const QStringView path = normalizedEndpoint(endpoint);
-    if (path == u"chat/completions")
-        return Kind::Chat;
-    if (path == u"messages")
-        return Kind::AnthropicMessages;
-    if (path == u"completions")
-        return Kind::Completions;
-    if (path == u"embeddings")
-        return Kind::Embeddings;
-    return Kind::Other;
-}
-
-bool isTextPart(const QJsonObject &part)
-{
-    const QString type = part.value(QLatin1String("type")).toString();
-    return type == u"text" || type == u"input_text";
-}
-
-// Takes the text out of one message content (a string or a list of parts), leaving every
+// Takes the text out of one turn, emptying each text part in the context and leaving every
 // other part where it was: an image or a tool result stays part of the context.
-QString takeText(QJsonValue &content)
+QString takeTurnText(QJsonObject &context, const Turn &turn)
 {
-    if (content.isString()) {
-        const QString text = content.toString();
-        content = QString();
-        return text;
-    }
-    if (!content.isArray())
-        return QString();
-    QJsonArray parts = content.toArray();
     QStringList texts;
-    for (qsizetype i = 0; i < parts.size(); ++i) {
-        QJsonObject part = parts.at(i).toObject();
-        if (!isTextPart(part))
+    for (const Part &part : turn.parts) {
+        if (part.kind != Part::Kind::Text)
             continue;
-        texts.append(part.value(QLatin1String("text")).toString());
-        part.insert(QLatin1String("text"), QString());
-        parts.replace(i, part);
+        texts.append(part.text);
+        context = cache::withValueAt(context, part.path, QString());
     }
-    content = parts;
     return texts.join(QLatin1Char('\n'));
 }
 
-QString takeMessageText(QJsonArray &messages, qsizetype index)
+// Chat and Anthropic messages: the last user turn's text, or (whole scope) all the text, the
+// Anthropic system prompt first.
+QString takeConversationText(QJsonObject &context, const Conversation &conversation, CompareScope scope)
 {
-    QJsonObject message = messages.at(index).toObject();
-    QJsonValue content = message.value(QLatin1String("content"));
-    const QString text = takeText(content);
-    message.insert(QLatin1String("content"), content);
-    messages.replace(index, message);
-    return text;
-}
-
-// Chat and Anthropic messages: the last user turn's text, or (whole scope) all the text.
-QString takeConversationText(QJsonObject &body, CompareScope scope)
-{
-    QJsonArray messages = body.value(QLatin1String("messages")).toArray();
-    QString text;
     if (scope == CompareScope::LastUserMessage) {
-        for (qsizetype i = messages.size() - 1; i >= 0; --i) {
-            if (messages.at(i).toObject().value(QLatin1String("role")).toString() == u"user") {
-                text = takeMessageText(messages, i);
-                break;
-            }
-        }
-    } else {
-        QStringList lines;
-        if (body.contains(QLatin1String("system"))) {   // Anthropic keeps it outside messages
-            QJsonValue system = body.value(QLatin1String("system"));
-            lines.append(QStringLiteral("system: ") + takeText(system));
-            body.insert(QLatin1String("system"), system);
-        }
-        for (qsizetype i = 0; i < messages.size(); ++i) {
-            const QString role = messages.at(i).toObject().value(QLatin1String("role")).toString();
-            lines.append(role + QStringLiteral(": ") + takeMessageText(messages, i));
-        }
-        text = lines.join(QLatin1Char('\n'));
+        const qsizetype user = conversation.lastUserTurn();
+        return user < 0 ? QString() : takeTurnText(context, conversation.turns.at(user));
     }
-    body.insert(QLatin1String("messages"), messages);
-    return text;
+    QStringList lines;
+    for (const Turn &turn : conversation.turns)
+        lines.append(turn.role + QStringLiteral(": ") + takeTurnText(context, turn));
+    return lines.join(QLatin1Char('\n'));
 }
 
 // The last turn hands a tool's output back (OpenAI "tool"/"function" messages, Anthropic
 // tool_result blocks): that text is program output, not a paraphrase of anything, and two
 // outputs that read alike can mean the opposite ("3 tests failed" / "3 tests passed").
-bool endsWithToolResult(const QJsonObject &body)
+bool endsWithToolResult(const Conversation &conversation)
 {
-    const QJsonArray messages = body.value(QLatin1String("messages")).toArray();
-    if (messages.isEmpty())
+    const qsizetype last = conversation.lastMessageTurn();
+    if (last < 0)
         return false;
-    const QJsonObject last = messages.last().toObject();
-    const QString role = last.value(QLatin1String("role")).toString();
-    if (role == u"tool" || role == u"function")
+    const Turn &turn = conversation.turns.at(last);
+    if (turn.role == u"tool" || turn.role == u"function")
         return true;
-    // An Anthropic user turn with tool results and no words of the user's own.
+    // An Anthropic user turn with tool results and no words of the user's own (a "text" block).
     bool toolResult = false;
-    for (const QJsonValue &part : last.value(QLatin1String("content")).toArray()) {
-        const QString type = part.toObject().value(QLatin1String("type")).toString();
-        if (type == u"text")
+    for (const Part &part : turn.parts) {
+        if (part.kind == Part::Kind::Text && part.type == u"text")
             return false;
-        toolResult = toolResult || type == u"tool_result";
+        toolResult = toolResult || part.kind == Part::Kind::ToolResult;
     }
     return toolResult;
 }
 
-QString takePrompt(QJsonObject &body)
+// One prompt given as a string (or a list of one string); token ids or several prompts are
+// matched exactly only.
+QString takePrompt(QJsonObject &context, const Conversation &conversation)
 {
-    QJsonValue prompt = body.value(QLatin1String("prompt"));
-    if (prompt.isArray() && prompt.toArray().size() == 1)
-        prompt = prompt.toArray().at(0);
-    if (!prompt.isString())
-        return QString();   // token ids or several prompts: exact matching only
-    body.insert(QLatin1String("prompt"), QString());
-    return prompt.toString();
+    if (conversation.turns.isEmpty())
+        return QString();
+    const Turn &prompt = conversation.turns.first();
+    if (prompt.parts.size() != 1 || prompt.parts.first().kind != Part::Kind::Text)
+        return QString();
+    context = cache::withValueAt(context, prompt.contentPath, QString());
+    return prompt.parts.first().text;
 }
 
 quint64 hashContext(const QString &cacheNamespace, const QString &endpoint, CompareScope scope,
@@ -165,25 +112,33 @@ PromptKey promptKey(const QString &cacheNamespace, const QString &endpoint,
     for (const char *field : {"stream", "stream_options", "user"})
         context.remove(QLatin1String(field));
 
-    const Kind kind = kindOf(endpoint);
+    // The body parsed once; its turns' paths point into context too (context is body minus a
+    // few top-level fields). An unknown endpoint is not parsed: its dialect is not guessed here.
+    const cache::EndpointKind kind = cache::endpointKind(endpoint);
+    const Conversation conversation = kind == cache::EndpointKind::Other
+                                          ? Conversation()
+                                          : Conversation::fromRequest(kind, body);
     switch (kind) {
-    case Kind::Chat:
-    case Kind::AnthropicMessages:
-        if (endsWithToolResult(body)) {
+    case cache::EndpointKind::Chat:
+    case cache::EndpointKind::AnthropicMessages:
+        if (endsWithToolResult(conversation)) {
             key.reason = QStringLiteral("the last turn is a tool result: program output is only "
                                         "matched exactly, never by similarity");
             return key;
         }
-        key.text = takeConversationText(context, scope);
+        key.text = takeConversationText(context, conversation, scope);
         break;
-    case Kind::Completions:
-        key.text = takePrompt(context);
+    case cache::EndpointKind::Completions:
+        key.text = takePrompt(context, conversation);
         break;
-    case Kind::Embeddings:
+    case cache::EndpointKind::Embeddings:
         key.reason = QStringLiteral("embeddings are never matched by similarity: a paraphrase has "
                                     "another vector");
         return key;
-    case Kind::Other:
+    case cache::EndpointKind::Responses:
+    // Responses is parsed, but matched exactly only for now: its agent traffic (Codex) has no
+    // measured wrong-hit record under the guards yet.
+    case cache::EndpointKind::Other:
         key.reason = QStringLiteral("the endpoint %1 is not matched by similarity").arg(endpoint);
         return key;
     }

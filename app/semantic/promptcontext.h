@@ -34,6 +34,8 @@ struct PromptKey
 // The proxy passes the keyed body (cache::CanonicalRequest::keyed), so what the exact key
 // ignores (cache_control hints, metadata) is not in the context either, and the headers the
 // exact key counts (anthropic-version, anthropic-beta) are.
+// The body is read by cache::Conversation (the one request parser). Responses bodies are
+// parsed too but not matched by similarity yet: they are keyed exactly only.
 PromptKey promptKey(const QString &cacheNamespace, const QString &endpoint,
                     const QJsonObject &body, CompareScope scope = CompareScope::LastUserMessage);
 

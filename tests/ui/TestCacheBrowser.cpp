@@ -158,6 +158,7 @@ private Q_SLOTS:
     void newEntriesAppearLiveKeepingPlace();
     void showEntrySelectsItThroughFilters();
     void detailShowsConversationToolCallsAndJson();
+    void detailShowsResponsesTurnsReasoningAndCalls();
     void copiesCurlWithoutARealKey();
     void unreadableDatabaseIsExplained();
 
@@ -169,6 +170,7 @@ private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("cachette.sqlite")); }
     void clickHeader(int column);
     void selectRows(int first, int last);
+    void showOnlyEntry(const CacheEntry &entry);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<test::FakeUpstream> m_upstream;
@@ -253,6 +255,17 @@ void TestCacheBrowser::selectRows(int first, int last)
 }
 
 // Types into the search box as a person would, and waits for the debounced search to run.
+// Stores entry alone, opens the browser and selects it, so its detail view shows it.
+void TestCacheBrowser::showOnlyEntry(const CacheEntry &entry)
+{
+    QVERIFY(populate(m_dir->path(), { entry }));
+    startEngine();
+    showView();
+    QTRY_COMPARE(m_view->model()->rowCount(), 1);
+    selectRows(0, 0);
+    QTRY_VERIFY(m_view->detail()->entry());
+}
+
 void TestCacheBrowser::typeSearch(const QString &text)
 {
     auto *search = m_view->findChild<QLineEdit *>(QStringLiteral("cacheSearch"));
@@ -673,14 +686,10 @@ void TestCacheBrowser::detailShowsConversationToolCallsAndJson()
         { "usage", QJsonObject { { "prompt_tokens", 100 }, { "completion_tokens", 20 } } } });
     tools.usage = { 100, 20, 0, true };
     tools.streamEvents = "data: {}\n\ndata: [DONE]\n\n";
-    QVERIFY(populate(m_dir->path(), { tools }));
-    startEngine();
-    showView();
-    QTRY_COMPARE(m_view->model()->rowCount(), 1);
-    selectRows(0, 0);
-
+    showOnlyEntry(tools);
+    if (QTest::currentTestFailed())
+        return;
     EntryDetailView *detail = m_view->detail();
-    QTRY_VERIFY(detail->entry());
     const QString text = detail->conversationText();
     for (const char *expected : { "SYSTEM", "You are Open Interpreter.", "USER", "List the files", "ANSWER",
                                   "Tool call execute", "\"language\": \"shell\"", "\"code\": \"ls -la\"",
@@ -695,6 +704,51 @@ void TestCacheBrowser::detailShowsConversationToolCallsAndJson()
     QVERIFY(summary->text().contains(QLatin1String("streamed")));
     auto *tabs = detail->findChild<QTabWidget *>(QStringLiteral("detailTabs"));
     QCOMPARE(tabs->count(), 4);   // conversation, request, response, stream
+}
+
+// A Codex-style Responses entry: instructions, input items (a user message, reasoning with a
+// summary, a function call and its output), and an answer of output items.
+void TestCacheBrowser::detailShowsResponsesTurnsReasoningAndCalls()
+{
+    CacheEntry codex = makeEntry(1, m_t0);
+    codex.endpoint = QStringLiteral("responses");
+    const QJsonObject userText { { "type", "input_text" }, { "text", "Why does make fail?" } };
+    codex.canonicalRequest = test::toJson(QJsonObject {
+        { "model", "gpt-5-codex" },
+        { "instructions", "You are Codex, a coding agent." },
+        { "tools", QJsonArray { QJsonObject { { "type", "function" }, { "name", "shell" } } } },
+        { "input", QJsonArray {
+            QJsonObject { { "type", "message" }, { "role", "user" }, { "content", QJsonArray { userText } } },
+            QJsonObject { { "type", "reasoning" }, { "encrypted_content", "gAAAA" },
+                          { "summary", QJsonArray { QJsonObject { { "type", "summary_text" },
+                                                                  { "text", "Run make to see the error" } } } } },
+            QJsonObject { { "type", "function_call" }, { "call_id", "call_7" }, { "name", "shell" },
+                          { "arguments", "{\"command\":[\"make\",\"-k\"]}" } },
+            QJsonObject { { "type", "function_call_output" }, { "call_id", "call_7" },
+                          { "output", "main.c:3: error: missing ;" } } } } });
+    codex.responseBody = test::toJson(QJsonObject {
+        { "object", "response" }, { "status", "completed" },
+        { "output", QJsonArray {
+            QJsonObject { { "type", "reasoning" },
+                          { "summary", QJsonArray { QJsonObject { { "type", "summary_text" },
+                                                                  { "text", "The semicolon is missing" } } } } },
+            QJsonObject { { "type", "function_call" }, { "call_id", "call_8" }, { "name", "apply_patch" },
+                          { "arguments", "{\"path\":\"main.c\"}" } },
+            QJsonObject { { "type", "message" }, { "role", "assistant" },
+                          { "content", QJsonArray { QJsonObject { { "type", "output_text" },
+                                                                  { "text", "Fixed main.c line 3." } } } } } } } });
+    showOnlyEntry(codex);
+    if (QTest::currentTestFailed())
+        return;
+    const QString text = m_view->detail()->conversationText();
+    for (const char *expected : { "SYSTEM", "You are Codex, a coding agent.", "USER", "Why does make fail?",
+                                  "Reasoning summary: Run make to see the error", "Tool call shell",
+                                  "\"command\": [", "\"make\"", "Result of call_7", "main.c:3: error: missing ;",
+                                  "Tools offered: shell", "ANSWER", "completed",
+                                  "Reasoning summary: The semicolon is missing", "Tool call apply_patch",
+                                  "\"path\": \"main.c\"", "Fixed main.c line 3." })
+        QVERIFY2(text.contains(QLatin1String(expected)), expected);
+    QVERIFY2(!text.contains(QLatin1String("token ids")), qPrintable(text));
 }
 
 void TestCacheBrowser::copiesCurlWithoutARealKey()

@@ -2,6 +2,8 @@
 
 #include "browserformat.h"
 
+#include "cache/conversation.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -142,61 +144,72 @@ void Html::toolCall(const QString &name, const QJsonValue &arguments)
     }
 }
 
-// Message content: a string, or a list of parts (OpenAI) or blocks (Anthropic).
-void content(Html &html, const QJsonValue &value)
+void reasoning(Html &html, const cache::Part &part)
 {
-    if (value.isString()) {
-        html.text(value.toString());
-        return;
-    }
-    for (const QJsonValue &partValue : value.toArray()) {
-        const QJsonObject part = partValue.toObject();
-        const QString type = str(part, "type");
-        if (partValue.isString())
-            html.text(partValue.toString());
-        else if (type == u"text" || type == u"input_text" || type == u"output_text")
-            html.text(str(part, "text"));
-        else if (type == u"thinking")
-            html.muted(QStringLiteral("Thinking: ") + str(part, "thinking"));
-        else if (type == u"tool_use")
-            html.toolCall(str(part, "name"), part.value(QLatin1String("input")));
-        else if (type == u"tool_result") {
-            html.muted(QStringLiteral("Result of %1").arg(str(part, "tool_use_id")));
-            content(html, part.value(QLatin1String("content")));
-        } else if (type.contains(QLatin1String("image")))
-            html.muted(QStringLiteral("[image]"));
-        else if (type.contains(QLatin1String("audio")))
-            html.muted(QStringLiteral("[audio]"));
-        else if (!type.isEmpty())
-            html.muted(QStringLiteral("[%1]").arg(type));
+    if (part.type == u"thinking")
+        html.muted(QStringLiteral("Thinking: ") + part.text);
+    else if (part.text.isEmpty())   // redacted thinking, or reasoning kept encrypted
+        html.muted(QStringLiteral("[%1, encrypted]").arg(part.type));
+    else
+        html.muted(QStringLiteral("Reasoning summary: ") + part.text);
+}
+
+void other(Html &html, const cache::Part &part)
+{
+    if (part.type == u"refusal")
+        html.muted(QStringLiteral("Refused: ") + part.text);
+    else if (part.type == u"tokens")
+        html.muted(QStringLiteral("[%1 token ids]").arg(part.text));
+    else if (part.type == u"item_reference")
+        html.muted(QStringLiteral("Item reference %1").arg(part.text));
+    else if (!part.type.isEmpty())
+        html.muted(QStringLiteral("[%1]").arg(part.type));
+}
+
+void renderPart(Html &html, const cache::Part &part)
+{
+    using Kind = cache::Part::Kind;
+    switch (part.kind) {
+    case Kind::Text:
+        html.text(part.text);
+        break;
+    case Kind::Image:
+        html.muted(QStringLiteral("[image]"));
+        break;
+    case Kind::Audio:
+        html.muted(QStringLiteral("[audio]"));
+        break;
+    case Kind::File:
+        html.muted(QStringLiteral("[%1]").arg(part.type));
+        break;
+    case Kind::ToolCall:
+        html.toolCall(part.name, part.arguments);
+        break;
+    case Kind::ToolResult:
+        html.muted(QStringLiteral("Result of %1").arg(part.callId));
+        html.text(part.text);
+        break;
+    case Kind::Reasoning:
+        reasoning(html, part);
+        break;
+    case Kind::Other:
+        other(html, part);
+        break;
     }
 }
 
-void openAiToolCalls(Html &html, const QJsonArray &calls)
+void renderParts(Html &html, const QList<cache::Part> &parts)
 {
-    for (const QJsonValue &callValue : calls) {
-        const QJsonObject function = callValue.toObject().value(QLatin1String("function")).toObject();
-        html.toolCall(str(function, "name"), function.value(QLatin1String("arguments")));
-    }
+    for (const cache::Part &part : parts)
+        renderPart(html, part);
 }
 
-void chatMessages(Html &html, const QJsonObject &request)
+void renderTurn(Html &html, const cache::Turn &turn)
 {
-    const QJsonValue system = request.value(QLatin1String("system"));   // Anthropic
-    if (!system.isUndefined() && !system.isNull()) {
-        html.role(QStringLiteral("system"));
-        content(html, system);
-    }
-    for (const QJsonValue &messageValue : request.value(QLatin1String("messages")).toArray()) {
-        const QJsonObject message = messageValue.toObject();
-        const QString role = str(message, "role");
-        QString note = str(message, "name");
-        if (message.contains(QLatin1String("tool_call_id")))
-            note = QStringLiteral("result of %1").arg(str(message, "tool_call_id"));
-        html.role(role.isEmpty() ? QStringLiteral("message") : role, note);
-        content(html, message.value(QLatin1String("content")));
-        openAiToolCalls(html, message.value(QLatin1String("tool_calls")).toArray());
-    }
+    const QString note = turn.callId.isEmpty() ? turn.name
+                                               : QStringLiteral("result of %1").arg(turn.callId);
+    html.role(turn.role.isEmpty() ? QStringLiteral("message") : turn.role, note);
+    renderParts(html, turn.parts);
 }
 
 void toolsOffered(Html &html, const QJsonObject &request)
@@ -214,28 +227,17 @@ void toolsOffered(Html &html, const QJsonObject &request)
         html.muted(QStringLiteral("Tools offered: %1").arg(names.join(QStringLiteral(", "))));
 }
 
-void promptOrInput(Html &html, const QString &label, const QJsonValue &value)
-{
-    html.role(label);
-    if (value.isString()) {
-        html.text(value.toString());
-        return;
-    }
-    const QJsonArray items = value.toArray();
-    for (const QJsonValue &item : items) {
-        if (!item.isString()) {
-            html.muted(QStringLiteral("[%1 token ids]").arg(items.size()));
-            return;
-        }
-        html.text(item.toString());
-    }
-}
-
 void answer(Html &html, const QJsonObject &response)
 {
     if (response.value(QLatin1String("type")).toString() == u"message") {   // Anthropic
         html.role(QStringLiteral("answer"), str(response, "stop_reason"));
-        content(html, response.value(QLatin1String("content")));
+        renderParts(html, cache::messageTurn(response).parts);
+        return;
+    }
+    if (response.value(QLatin1String("object")).toString() == u"response") {   // Responses
+        html.role(QStringLiteral("answer"), str(response, "status"));
+        for (const cache::Turn &item : cache::responsesTurns(response.value(QLatin1String("output")).toArray()))
+            renderParts(html, item.parts);
         return;
     }
     const QJsonArray choices = response.value(QLatin1String("choices")).toArray();
@@ -249,11 +251,7 @@ void answer(Html &html, const QJsonObject &response)
             html.text(str(choice, "text"));
             continue;
         }
-        const QJsonObject message = choice.value(QLatin1String("message")).toObject();
-        content(html, message.value(QLatin1String("content")));
-        if (message.contains(QLatin1String("refusal")) && !message.value(QLatin1String("refusal")).isNull())
-            html.muted(QStringLiteral("Refused: ") + str(message, "refusal"));
-        openAiToolCalls(html, message.value(QLatin1String("tool_calls")).toArray());
+        renderParts(html, cache::messageTurn(choice.value(QLatin1String("message")).toObject()).parts);
     }
     const QJsonArray data = response.value(QLatin1String("data")).toArray();   // embeddings
     if (choices.isEmpty() && !data.isEmpty()) {
@@ -321,13 +319,11 @@ QString conversationHtml(const store::CacheEntry &entry, const Style &style)
     Html html(style);
     const QJsonObject request = QJsonDocument::fromJson(entry.canonicalRequest).object();
     const QJsonObject response = QJsonDocument::fromJson(entry.responseBody).object();
-    if (request.contains(QLatin1String("messages"))) {
+    const cache::Conversation conversation = cache::Conversation::fromRequest(entry.endpoint, request);
+    if (!conversation.turns.isEmpty()) {
         toolsOffered(html, request);
-        chatMessages(html, request);
-    } else if (request.contains(QLatin1String("prompt"))) {
-        promptOrInput(html, QStringLiteral("prompt"), request.value(QLatin1String("prompt")));
-    } else if (request.contains(QLatin1String("input"))) {
-        promptOrInput(html, QStringLiteral("input"), request.value(QLatin1String("input")));
+        for (const cache::Turn &turn : conversation.turns)
+            renderTurn(html, turn);
     } else {
         html.role(QStringLiteral("request"));
         html.code(prettyJson(entry.canonicalRequest));

@@ -14,10 +14,11 @@ struct Style
     QColor muted = QColor(0x6b, 0x72, 0x80);  // secondary text
 };
 
-// The conversation of a cached entry as rich text for a QTextBrowser: each message under its
-// role (system, user, assistant, tool), then the cached answer: text, refusals and tool calls
-// with their name and pretty-printed arguments, and a usage table. Understands OpenAI chat,
-// completions and embeddings and Anthropic messages; anything else shows as JSON.
+// The conversation of a cached entry as rich text for a QTextBrowser: each turn under its
+// role (system, user, assistant, tool), as cache::Conversation reads it, then the cached answer:
+// text, refusals, reasoning and tool calls with their name and pretty-printed arguments, and a
+// usage table. Understands OpenAI chat, completions, embeddings and Responses (input items and
+// output items) and Anthropic messages; anything else shows as JSON.
 QString conversationHtml(const store::CacheEntry &entry, const Style &style = {});
 
 // One line above the tabs: "gpt-4o · chat/completions · 46 tokens · 3 hits · streamed".

@@ -1,5 +1,6 @@
 #include "enginehost.h"
 
+#include "cache/conversation.h"
 #include "pricing/pricebook.h"
 #include "store/store.h"
 
@@ -248,7 +249,7 @@ semantic::Decision EngineHost::explainLike(const store::CacheEntry &entry, const
 {
     const QJsonObject request = QJsonDocument::fromJson(entry.canonicalRequest).object();
     return explainRequest(entry.cacheNamespace, entry.endpoint,
-                          withLastUserMessage(request, prompt));
+                          withLastUserMessage(entry.endpoint, request, prompt));
 }
 
 semantic::Decision EngineHost::explainRequest(const QString &cacheNamespace,
@@ -283,23 +284,10 @@ semantic::Decision EngineHost::explainRequest(const QString &cacheNamespace,
     return decision;
 }
 
-QJsonObject EngineHost::withLastUserMessage(QJsonObject body, const QString &text)
+QJsonObject EngineHost::withLastUserMessage(const QString &endpoint, const QJsonObject &body,
+                                            const QString &text)
 {
-    if (body.contains(QStringLiteral("prompt")) && !body.contains(QStringLiteral("messages"))) {
-        body.insert(QStringLiteral("prompt"), text);   // completions
-        return body;
-    }
-    QJsonArray messages = body.value(QStringLiteral("messages")).toArray();
-    for (qsizetype i = messages.size() - 1; i >= 0; --i) {
-        QJsonObject message = messages.at(i).toObject();
-        if (message.value(QStringLiteral("role")).toString() != QLatin1String("user"))
-            continue;
-        message.insert(QStringLiteral("content"), text);
-        messages.replace(i, message);
-        break;
-    }
-    body.insert(QStringLiteral("messages"), messages);
-    return body;
+    return cache::withLastUserText(endpoint, body, text);
 }
 
 void EngineHost::flush()

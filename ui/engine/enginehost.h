@@ -82,8 +82,10 @@ public:
     semantic::Decision explainLike(const store::CacheEntry &entry, const QString &prompt);
     semantic::Decision explainRequest(const QString &cacheNamespace, const QString &endpoint,
                                       const QJsonObject &body);
-    // body with its last user message's content (or a completion's prompt) set to text.
-    static QJsonObject withLastUserMessage(QJsonObject body, const QString &text);
+    // body (of endpoint's dialect) with its last user message's text (or a completion's prompt)
+    // set to text; cache::withLastUserText keeps its images and tool results in place.
+    static QJsonObject withLastUserMessage(const QString &endpoint, const QJsonObject &body,
+                                           const QString &text);
 
     // The user's price overrides in the engine's PriceBook, read and written on the engine
     // thread. setPriceOverrides() also saves them to PriceBook::overridesPath(dataDir), which
