@@ -217,9 +217,7 @@ EngineConfig AppSettings::toEngineConfig(const EngineConfig &base) const
         config.port = port;
     }
     config.upstream = upstream;
-    const QMap<QString, QUrl> flagRoutes = base.routes;   // --route wins over the settings
-    config.routes = routes;
-    config.routes.insert(flagRoutes);
+    config.routes = routes;   // at launch --route flags then go on top (parseCommandLine)
     config.sizeCapBytes = sizeCapBytes;
     config.defaultTtlSeconds = defaultTtlSeconds;
     config.isolateByApiKey = isolateByApiKey;

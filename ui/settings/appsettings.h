@@ -54,7 +54,7 @@ struct AppSettings
     QString listen = QStringLiteral("127.0.0.1:8787");   // HOST:PORT, as parseListenAddress reads it
     QUrl upstream = QUrl(QStringLiteral("https://api.openai.com/v1"));
     // Provider routes added or re-pointed (name → base URL) on top of the built-in ones;
-    // --route flags win over these.
+    // at launch --route flags win over these, as every flag does.
     QMap<QString, QUrl> routes;
     bool startProxyAtLaunch = true;
     bool startAtLogin = false;

@@ -65,10 +65,9 @@ RoutesGroup::RoutesGroup(QWidget *parent)
 
 void RoutesGroup::setRootUrl(const QString &rootUrl)
 {
-    m_note->setText(QStringLiteral("Besides %1/v1 (the provider above), each route is served at "
-                                   "%1/<i>route</i>/v1, so clients of several providers can use "
-                                   "one Cachette: Claude Code on %1/anthropic, Codex on "
-                                   "%1/openai/v1. Each route's answers are cached apart.")
+    m_note->setText(QStringLiteral("Besides %1/v1, clients reach each provider at %1/<i>route</i>/v1, "
+                                   "so one Cachette serves Claude Code (%1/anthropic) and Codex "
+                                   "(%1/openai/v1) at once. Answers are cached per route.")
                         .arg(rootUrl.toHtmlEscaped()));
 }
 

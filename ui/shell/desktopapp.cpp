@@ -48,7 +48,7 @@ void setUpApplication()
 QStringList overridingFlags(const CommandLine &cli)
 {
     QStringList flags;
-    for (const char *name : {"listen", "upstream", "size-cap", "default-ttl",
+    for (const char *name : {"listen", "upstream", "route", "size-cap", "default-ttl",
                              "isolate-by-api-key", "allow-origin", "similarity-threshold",
                              "embeddings-url", "embeddings-model", "model-check-url",
                              "model-check-model"}) {
