@@ -43,6 +43,12 @@ bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
     CanonicalRequest request;
     request.body = document.object();
     request.keyed = keyedFields(request.body, endpointKind(endpoint));
+    // Cachette's own fields come from the proxy (route, keyed headers), never from the client:
+    // a body carrying "x-cachette-route" must not reach another route's answers.
+    for (const QString &name : request.keyed.keys()) {
+        if (name.startsWith(QLatin1String("x-cachette-")))
+            request.keyed.remove(name);
+    }
     request.canonical = canonicalJson(request.keyed);
     request.model = request.body.value(QLatin1String("model")).toString();
     request.stream = request.body.value(QLatin1String("stream")).toBool();

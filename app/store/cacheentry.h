@@ -57,6 +57,9 @@ struct CacheEntry
                + promptText.size() * 2 + key.size();
     }
     bool isExpired(qint64 nowMs) const { return expiresAt > 0 && expiresAt <= nowMs; }
+    // canonicalRequest without Cachette's own top-level fields (x-cachette-route, the keyed
+    // headers): the request as its client sent it, for the screen, exports and curl.
+    QByteArray clientRequest() const;
     bool isStreamed() const { return !streamEvents.isEmpty(); }
 };
 

@@ -160,6 +160,7 @@ private Q_SLOTS:
     void detailShowsConversationToolCallsAndJson();
     void detailShowsResponsesTurnsReasoningAndCalls();
     void copiesCurlWithoutARealKey();
+    void routedEntryShowsAndCopiesWithoutBookkeeping();
     void unreadableDatabaseIsExplained();
 
 private:
@@ -764,6 +765,33 @@ void TestCacheBrowser::copiesCurlWithoutARealKey()
     QVERIFY(curl.contains(QLatin1String("-H \"Authorization: Bearer $OPENAI_API_KEY\"")));
     QVERIFY(curl.contains(QLatin1String("question 2 about topic2")));
     QVERIFY(!curl.contains(QLatin1String("sk-")));
+}
+
+// An entry fetched through /anthropic: its curl goes to that route, and neither the screen nor
+// the curl body carries Cachette's own keyed fields (which a provider would refuse).
+void TestCacheBrowser::routedEntryShowsAndCopiesWithoutBookkeeping()
+{
+    const QList<CacheEntry> entries = prefill(1, [](CacheEntry &e) {
+        e.route = QStringLiteral("anthropic");
+        e.endpoint = QStringLiteral("messages");
+        e.canonicalRequest = R"({"max_tokens":64,"messages":[{"content":"hello there","role":"user"}],)"
+                             R"("model":"claude-sonnet-4-5","x-cachette-keyed-headers":{"anthropic-version":)"
+                             R"("2023-06-01"},"x-cachette-route":"anthropic"})";
+    });
+    startEngine();
+    showView();
+    QTRY_COMPARE(m_view->model()->rowCount(), 1);
+    selectRows(0, 0);
+    QTest::keyClick(m_view->table(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    const QString curl = QApplication::clipboard()->text();
+    QString root = m_host->baseUrl();
+    root.chop(3);
+    QVERIFY2(curl.startsWith(QStringLiteral("curl '%1/anthropic/v1/messages'").arg(root)), qPrintable(curl));
+    QVERIFY2(curl.contains(QLatin1String("hello there")) && !curl.contains(QLatin1String("x-cachette")),
+             qPrintable(curl));
+    QVERIFY(!entries.first().clientRequest().contains("x-cachette"));
+    QVERIFY(!m_view->findChild<QPlainTextEdit *>(QStringLiteral("requestJson"))->toPlainText()
+                 .contains(QLatin1String("x-cachette")));
 }
 
 void TestCacheBrowser::unreadableDatabaseIsExplained()

@@ -45,6 +45,26 @@ class TestCacheKey : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // A named route changes the key; the default route adds nothing (old keys stay); a client
+    // cannot put a route (or any x-cachette- field) into its own body to reach another's answers.
+    void routeIsInTheKeyAndCannotBeForged()
+    {
+        const QByteArray body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
+        const QByteArray forged = R"({"model":"m","messages":[{"role":"user","content":"hi"}],"x-cachette-route":"team"})";
+        CanonicalRequest plain, routed, spoof;
+        QVERIFY(canonicalize(body, &plain, nullptr, QStringLiteral("chat/completions")));
+        QVERIFY(canonicalize(body, &routed, nullptr, QStringLiteral("chat/completions")));
+        QVERIFY(canonicalize(forged, &spoof, nullptr, QStringLiteral("chat/completions")));
+        const QByteArray before = plain.canonical;
+        keyRoute(&plain, QString());
+        QCOMPARE(plain.canonical, before);
+        keyRoute(&routed, QStringLiteral("team"));
+        QVERIFY(routed.canonical != plain.canonical);
+        QCOMPARE(spoof.canonical, plain.canonical);
+        QVERIFY(cacheKey({}, QStringLiteral("chat/completions"), spoof.canonical)
+                != cacheKey({}, QStringLiteral("chat/completions"), routed.canonical));
+    }
+
     void canonicalFormIsSortedAndCompact()
     {
         CanonicalRequest request;

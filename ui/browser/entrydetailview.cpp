@@ -104,7 +104,7 @@ void EntryDetailView::render()
     style.muted = pal.color(QPalette::PlaceholderText);
     m_summary->setText(entryrenderer::summaryLine(*m_entry));
     m_conversation->setHtml(entryrenderer::conversationHtml(*m_entry, style));
-    m_request->setPlainText(entryrenderer::prettyJson(m_entry->canonicalRequest));
+    m_request->setPlainText(entryrenderer::prettyJson(m_entry->clientRequest()));
     m_response->setPlainText(entryrenderer::prettyJson(m_entry->responseBody));
     // The recorded stream only exists for streamed answers: no empty tab otherwise.
     const int streamTab = m_tabs->indexOf(m_stream);

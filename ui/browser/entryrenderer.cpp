@@ -317,7 +317,7 @@ QString prettyJson(const QByteArray &json)
 QString conversationHtml(const store::CacheEntry &entry, const Style &style)
 {
     Html html(style);
-    const QJsonObject request = QJsonDocument::fromJson(entry.canonicalRequest).object();
+    const QJsonObject request = QJsonDocument::fromJson(entry.clientRequest()).object();
     const QJsonObject response = QJsonDocument::fromJson(entry.responseBody).object();
     const cache::Conversation conversation = cache::Conversation::fromRequest(entry.endpoint, request);
     if (!conversation.turns.isEmpty()) {
@@ -326,7 +326,7 @@ QString conversationHtml(const store::CacheEntry &entry, const Style &style)
             renderTurn(html, turn);
     } else {
         html.role(QStringLiteral("request"));
-        html.code(prettyJson(entry.canonicalRequest));
+        html.code(prettyJson(entry.clientRequest()));
     }
     if (response.isEmpty()) {
         html.role(QStringLiteral("answer"));
@@ -341,6 +341,8 @@ QString conversationHtml(const store::CacheEntry &entry, const Style &style)
 QString summaryLine(const store::CacheEntry &e)
 {
     QStringList parts { e.model.isEmpty() ? QStringLiteral("(no model)") : e.model, e.endpoint };
+    if (!e.route.isEmpty())
+        parts.append(QStringLiteral("route /%1").arg(e.route));
     if (e.usage.known)
         parts.append(QStringLiteral("%1 tokens").arg(fmt::count(e.usage.promptTokens + e.usage.completionTokens)));
     parts.append(e.hitCount == 1 ? QStringLiteral("1 hit") : QStringLiteral("%1 hits").arg(fmt::count(e.hitCount)));
@@ -384,13 +386,15 @@ QString curlCommand(const store::CacheEntry &entry, const QString &baseUrl)
     QString base = baseUrl;
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
+    if (!entry.route.isEmpty() && base.endsWith(QLatin1String("/v1")))   // the entry's route
+        base.insert(base.size() - 3, QLatin1Char('/') + entry.route);
 
     // The cache key ignores "stream": put it back so the answer comes the way it was cached.
-    QJsonObject body = QJsonDocument::fromJson(entry.canonicalRequest).object();
+    QJsonObject body = QJsonDocument::fromJson(entry.clientRequest()).object();
     const bool stream = entry.isStreamed();
     if (stream)
         body.insert(QStringLiteral("stream"), true);
-    const QString json = body.isEmpty() ? QString::fromUtf8(entry.canonicalRequest)
+    const QString json = body.isEmpty() ? QString::fromUtf8(entry.clientRequest())
                                         : QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact));
 
     QStringList lines { QStringLiteral("curl %1%2").arg(stream ? QStringLiteral("-N ") : QString(),
