@@ -42,12 +42,19 @@ void checkEndpoint(const QByteArray &body, const QString &endpoint)
                             nullptr, endpoint));
     FUZZ_CHECK(streamed.canonical == request.canonical);
 
-    // Keyed headers go into the canonical JSON, which must stay a fixed point with them.
-    keyAnswerShapingHeaders(&request, endpoint,
-                            {{"Anthropic-Version", "2023-06-01"}, {"anthropic-beta", "b, a"}});
-    CanonicalRequest withHeaders;
-    FUZZ_CHECK(canonicalize(request.canonical, &withHeaders, nullptr, endpoint));
-    FUZZ_CHECK(withHeaders.canonical == request.canonical);
+    // Keyed headers and the route go into the canonical JSON; a client cannot send those fields
+    // itself (canonicalize drops them), and the proxy adding them again is a fixed point.
+    const QList<QPair<QByteArray, QByteArray>> headers{{"Anthropic-Version", "2023-06-01"},
+                                                       {"anthropic-beta", "b, a"}};
+    const CanonicalRequest plain = request;
+    keyAnswerShapingHeaders(&request, endpoint, headers);
+    keyRoute(&request, QStringLiteral("anthropic"));
+    CanonicalRequest keyedAgain;
+    FUZZ_CHECK(canonicalize(request.canonical, &keyedAgain, nullptr, endpoint));
+    FUZZ_CHECK(keyedAgain.canonical == plain.canonical);
+    keyAnswerShapingHeaders(&keyedAgain, endpoint, headers);
+    keyRoute(&keyedAgain, QStringLiteral("anthropic"));
+    FUZZ_CHECK(keyedAgain.canonical == request.canonical);
 }
 
 } // namespace
