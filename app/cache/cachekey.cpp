@@ -1,6 +1,7 @@
 #include "cachekey.h"
 #include "endpointkind.h"
 #include "keyfields.h"
+#include "store/cacheentry.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -45,10 +46,7 @@ bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
     request.keyed = keyedFields(request.body, endpointKind(endpoint));
     // Cachette's own fields come from the proxy (route, keyed headers), never from the client:
     // a body carrying "x-cachette-route" must not reach another route's answers.
-    for (const QString &name : request.keyed.keys()) {
-        if (name.startsWith(QLatin1String("x-cachette-")))
-            request.keyed.remove(name);
-    }
+    store::removeBookkeeping(&request.keyed);
     request.canonical = canonicalJson(request.keyed);
     request.model = request.body.value(QLatin1String("model")).toString();
     request.stream = request.body.value(QLatin1String("stream")).toBool();

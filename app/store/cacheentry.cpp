@@ -5,20 +5,28 @@
 
 namespace cachette::store {
 
+bool removeBookkeeping(QJsonObject *body)
+{
+    bool removed = false;
+    for (auto it = body->begin(); it != body->end();) {
+        if (it.key().startsWith(QLatin1String("x-cachette-"))) {
+            it = body->erase(it);
+            removed = true;
+        } else {
+            ++it;
+        }
+    }
+    return removed;
+}
+
 QByteArray CacheEntry::clientRequest() const
 {
     const QJsonDocument document = QJsonDocument::fromJson(canonicalRequest);
     if (!document.isObject())
         return canonicalRequest;
     QJsonObject body = document.object();
-    bool changed = false;
-    for (const QString &name : body.keys()) {
-        if (name.startsWith(QLatin1String("x-cachette-"))) {
-            body.remove(name);
-            changed = true;
-        }
-    }
-    return changed ? QJsonDocument(body).toJson(QJsonDocument::Compact) : canonicalRequest;
+    return removeBookkeeping(&body) ? QJsonDocument(body).toJson(QJsonDocument::Compact)
+                                    : canonicalRequest;
 }
 
 } // namespace cachette::store

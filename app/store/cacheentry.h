@@ -106,5 +106,14 @@ inline bool isHitOutcome(const QString &outcome)
 
 } // namespace cachette::store
 
+class QJsonObject;
+
+namespace cachette::store {
+// Removes Cachette's own top-level fields (names starting "x-cachette-") from a request body:
+// the proxy adds them to the keyed body, a client must not, and no one else should see them.
+// True when there was one.
+bool removeBookkeeping(QJsonObject *body);
+} // namespace cachette::store
+
 Q_DECLARE_METATYPE(cachette::store::CacheEntry)
 Q_DECLARE_METATYPE(cachette::store::RequestLogRecord)

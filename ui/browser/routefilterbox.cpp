@@ -1,5 +1,7 @@
 #include "routefilterbox.h"
 
+#include "common/routelabel.h"
+
 namespace cachette::ui {
 
 RouteFilterBox::RouteFilterBox(QWidget *parent)
@@ -10,11 +12,6 @@ RouteFilterBox::RouteFilterBox(QWidget *parent)
     setToolTip(QStringLiteral("The provider route the entries were fetched through"));
     addItem(QStringLiteral("All routes"));   // no data: every route
     setVisible(false);
-}
-
-QString RouteFilterBox::label(const QString &route)
-{
-    return route.isEmpty() ? QStringLiteral("Default (/v1)") : QLatin1Char('/') + route;
 }
 
 void RouteFilterBox::setRoutes(const QStringList &routes)
@@ -31,7 +28,7 @@ void RouteFilterBox::setRoutes(const QStringList &routes)
         while (count() > 1)
             removeItem(1);
         for (const QString &route : wanted)
-            addItem(label(route), route);
+            addItem(routeLabel(route), route);
         setCurrentIndex(selected ? qMax(0, findData(*selected)) : 0);
     }
     const bool onlyDefault = routes.isEmpty() || routes == QStringList{QString()};

@@ -22,8 +22,6 @@ public:
     // nullopt: every route.
     std::optional<QString> selectedRoute() const;
     void selectAll() { setCurrentIndex(0); }
-
-    static QString label(const QString &route);   // "Default (/v1)", "/anthropic"
 };
 
 } // namespace cachette::ui

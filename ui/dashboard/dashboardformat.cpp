@@ -1,5 +1,7 @@
 #include "dashboardformat.h"
 
+#include "common/routelabel.h"
+
 #include <QLocale>
 
 #include <cmath>
@@ -104,8 +106,7 @@ QString routeSummaryText(const QList<store::RouteUsage> &routes)
 {
     QStringList parts;
     for (const store::RouteUsage &r : routes) {
-        const QString name = r.route.isEmpty() ? QStringLiteral("Default (/v1)")
-                                               : QLatin1Char('/') + r.route;
+        const QString name = routeLabel(r.route);
         parts << QStringLiteral("<b>%1</b> %2, %3 hits, %4 saved")
                      .arg(name.toHtmlEscaped(), plural(r.usage.requests, QStringLiteral("request"),
                                                        QStringLiteral("requests")),
