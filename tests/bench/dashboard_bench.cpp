@@ -13,7 +13,7 @@
 #include "dashboard/bucketcharts.h"
 #include "dashboard/dashboardview.h"
 #include "dashboard/timewindow.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "store/database.h"
 #include "store/store.h"
 #include "store/usagestats.h"

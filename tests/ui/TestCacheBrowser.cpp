@@ -1,7 +1,7 @@
 #include "browser/cachebrowserview.h"
 #include "browser/entrydetailview.h"
 #include "browser/entrytablemodel.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "store/database.h"
 #include "store/store.h"
 

@@ -8,7 +8,7 @@
 #include "dashboard/statstile.h"
 #include "dashboard/timewindow.h"
 #include "dashboard/tokenschart.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "store/store.h"
 #include "uitest.h"

@@ -1,6 +1,6 @@
 // EngineHost: the engine on its own thread, driven from the GUI thread.
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "uitest.h"
 

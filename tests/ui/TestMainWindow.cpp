@@ -1,7 +1,7 @@
 // MainWindow: pages by shortcut, the proxy's state in the status bar, the error banner,
 // closing to the tray, and a layout that fits 800×600.
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "requests/requestsview.h"
 #include "shell/errorbanner.h"
 #include "shell/mainwindow.h"

@@ -3,7 +3,7 @@
 // The fake upstream doubles as the embeddings endpoint; its scenarios by model make one
 // embedder slow and another one fail.
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "settings/appsettings.h"
 #include "settings/settingsview.h"

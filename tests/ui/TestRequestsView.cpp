@@ -1,7 +1,7 @@
 // RequestsView: the recent log from the database, then live rows from the proxy.
 
 #include "common/proxystate.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "requests/requestlogmodel.h"
 #include "requests/requestsview.h"

@@ -1,6 +1,6 @@
 // SettingsView: wrong fields are explained in words under them; a valid change applies at once.
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "pricing/pricebook.h"
 #include "semantic/modelcheck.h"
 #include "settings/appsettings.h"

@@ -1,7 +1,7 @@
 // ThresholdsView: editing and applying thresholds, the tuner against real traffic through the
 // proxy, the what-if replay of the log and "Wrong hit".
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "settings/appsettings.h"
 #include "store/entrycatalog.h"

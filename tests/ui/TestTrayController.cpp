@@ -1,7 +1,7 @@
 // TrayController: the tray menu drives the proxy; works (and is tested) without a real tray.
 
 #include "common/proxystate.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "fakeupstream.h"
 #include "shell/traycontroller.h"
 #include "uitest.h"

@@ -1,7 +1,7 @@
 #include "cachebrowserview.h"
 
 #include "browserformat.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "entrydetailview.h"
 #include "entryrenderer.h"
 #include "entrytablemodel.h"

@@ -3,7 +3,7 @@
 #include "bucketcharts.h"
 #include "common/proxystate.h"
 #include "dashboardformat.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "statstile.h"
 #include "tokenschart.h"
 

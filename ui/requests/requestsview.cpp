@@ -1,6 +1,6 @@
 #include "requestsview.h"
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "requestfiltermodel.h"
 #include "requestlogmodel.h"
 

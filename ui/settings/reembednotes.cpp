@@ -1,7 +1,7 @@
 #include "reembednotes.h"
 
 #include "formlabels.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 
 #include <QLabel>
 #include <QLocale>

@@ -6,7 +6,7 @@
 #include "routesgroup.h"
 
 #include "common/proxystate.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "pricing/openrouterprices.h"
 
 #include <QCheckBox>

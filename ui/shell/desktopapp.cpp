@@ -2,7 +2,7 @@
 
 #include "cli/commandline.h"
 #include "cli/signalwatcher.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "mainwindow.h"
 #include "settings/appsettings.h"
 #include "settings/settingsview.h"

@@ -1,6 +1,6 @@
 #include "mainwindow.h"
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "errorbanner.h"
 #include "placeholderpage.h"
 #include "proxystatusbar.h"

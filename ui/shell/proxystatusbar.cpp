@@ -1,7 +1,7 @@
 #include "proxystatusbar.h"
 
 #include "common/proxystate.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 
 #include <QClipboard>
 #include <QGuiApplication>

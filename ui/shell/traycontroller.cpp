@@ -2,7 +2,7 @@
 
 #include "common/proxystate.h"
 #include "common/requestlogreader.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "settings/appsettings.h"
 #include "shellresources.h"
 

@@ -1,7 +1,7 @@
 #include "logpanels.h"
 
 #include "settings/formlabels.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "refusalrulespanel.h"
 #include "semantic/matchverifier.h"
 #include "similaritydelegate.h"

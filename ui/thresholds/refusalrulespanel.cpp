@@ -1,7 +1,7 @@
 #include "refusalrulespanel.h"
 
 #include "settings/formlabels.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "settings/appsettings.h"
 
 #include <QHBoxLayout>

@@ -1,6 +1,6 @@
 #include "semanticlog.h"
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "store/entrycatalog.h"
 #include "store/rows.h"
 

@@ -1,7 +1,7 @@
 #include "thresholdseditor.h"
 
 #include "settings/formlabels.h"
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "refusalrulespanel.h"
 #include "settings/appsettings.h"
 #include "thresholdcontrol.h"

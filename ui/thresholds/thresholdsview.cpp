@@ -1,6 +1,6 @@
 #include "thresholdsview.h"
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "logpanels.h"
 #include "refusalrulespanel.h"
 #include "semanticlog.h"

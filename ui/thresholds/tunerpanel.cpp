@@ -1,6 +1,6 @@
 #include "tunerpanel.h"
 
-#include "engine/enginehost.h"
+#include "host/enginehost.h"
 #include "semanticlog.h"
 #include "similaritydelegate.h"
 #include "store/entrycatalog.h"
