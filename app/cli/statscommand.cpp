@@ -242,7 +242,8 @@ QString csvLine(const store::RequestLogRecord &r)
     const auto flag = [](bool b) { return b ? QStringLiteral("1") : QStringLiteral("0"); };
     const QStringList fields = {
         QString::number(r.id), isoUtc(r.timestamp), QString::number(r.timestamp),
-        csvField(r.endpoint), csvField(r.model), csvField(r.outcome), QString::number(r.status),
+        csvField(r.endpoint), csvField(r.model), QString(store::outcomeName(r.outcome)),
+        QString::number(r.status),
         flag(r.streamed), QString::number(r.usage.promptTokens),
         QString::number(r.usage.completionTokens), QString::number(r.usage.cachedPromptTokens),
         flag(r.usage.known), flag(r.usage.estimated), csvMoney(r.costUsd), csvMoney(r.savedUsd),

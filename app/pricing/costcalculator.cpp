@@ -54,7 +54,7 @@ void priceLogRecord(store::RequestLogRecord &record, const store::CacheEntry *an
         record.usage = answer->usage;
     const double reported = answer ? answer->costUsd : -1;
     std::optional<double> cost = answerCost(book, record.model, record.usage, reported);
-    const bool hit = store::isHitOutcome(record.outcome);
+    const bool hit = store::isHit(record.outcome);
     // No token counts would price a delivered answer as free: it is "unknown" instead.
     if (reported < 0 && !hasUsage(record.usage) && (hit || isSuccess(record.status)))
         cost.reset();

@@ -2,6 +2,7 @@
 
 #include "cache/cachecontrol.h"
 #include "cache/cachekey.h"
+#include "store/outcome.h"
 
 #include <QByteArray>
 #include <QString>
@@ -24,9 +25,9 @@ struct CachedRequest
 
     bool streams() const { return canonical.stream; }
     // The outcome of a request that went to the upstream.
-    QString missOutcome() const
+    store::Outcome missOutcome() const
     {
-        return directives.noCache ? QStringLiteral("refresh") : QStringLiteral("miss");
+        return directives.noCache ? store::Outcome::Refresh : store::Outcome::Miss;
     }
 };
 

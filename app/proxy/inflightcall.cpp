@@ -72,7 +72,7 @@ void InflightCall::start(upstream::UpstreamReply *reply, int idleTimeoutMs)
 
 void InflightCall::join(http::HttpExchange *exchange, const CachedRequest &request, bool leader)
 {
-    Subscriber sub{exchange, request, leader ? request.missOutcome() : QStringLiteral("hit")};
+    Subscriber sub{exchange, request, leader ? request.missOutcome() : store::Outcome::Hit};
     connect(exchange, &http::HttpExchange::clientGone, this,
             [this, exchange] { onClientGone(exchange); });
     m_subscribers.append(sub);
@@ -280,12 +280,12 @@ void InflightCall::answerSynthesized(Subscriber &sub, const QByteArray &body)
 
 void InflightCall::done(Subscriber &sub, int status)
 {
-    if (sub.outcome.isEmpty())
+    if (!sub.outcome)
         return;   // already reported
-    const QString outcome = isSuccess(status) ? sub.outcome : QStringLiteral("error");
+    const store::Outcome outcome = isSuccess(status) ? *sub.outcome : store::Outcome::Error;
     m_observer->requestDone(sub.request, outcome, status, m_usage, m_upstreamUs,
                             m_stored && isSuccess(status));
-    sub.outcome.clear();
+    sub.outcome.reset();
 }
 
 void InflightCall::store(store::CacheEntry entry)
@@ -320,7 +320,7 @@ void InflightCall::onClientGone(http::HttpExchange *exchange)
         }
     }
     const bool anyoneLeft = std::any_of(m_subscribers.cbegin(), m_subscribers.cend(),
-                                        [](const Subscriber &s) { return !s.outcome.isEmpty(); });
+                                        [](const Subscriber &s) { return s.outcome.has_value(); });
     if (!anyoneLeft && !m_ended) {
         m_abandoned = true;   // nobody wants the answer: stop paying for it
         if (m_reply)
@@ -347,7 +347,8 @@ http::HeaderList InflightCall::headersFor(const Subscriber &sub, const QByteArra
             headers.append(h);
     }
     headers.emplaceBack(QByteArrayLiteral("Content-Type"), type);
-    headers.emplaceBack(QByteArrayLiteral("X-Cachette"), sub.outcome.toLatin1());
+    headers.emplaceBack(QByteArrayLiteral("X-Cachette"),
+                        store::outcomeName(sub.outcome.value_or(store::Outcome::Error)).latin1());
     headers.emplaceBack(QByteArrayLiteral("X-Cachette-Key"), m_leader.key);
     return headers;
 }

@@ -29,7 +29,7 @@ public:
     // A clean, complete 2xx answer that may be stored (content fields filled in).
     virtual void storeAnswer(const CachedRequest &request, store::CacheEntry entry) = 0;
     // One subscriber's request is over (answered, failed or abandoned by its client).
-    virtual void requestDone(const CachedRequest &request, const QString &outcome, int status,
+    virtual void requestDone(const CachedRequest &request, store::Outcome outcome, int status,
                              const store::TokenUsage &usage, qint64 upstreamUs, bool stored) = 0;
     // The call is over; the observer forgets it (the call deletes itself later).
     virtual void callFinished(InflightCall *call) = 0;
@@ -57,7 +57,7 @@ private:
     {
         QPointer<http::HttpExchange> exchange;
         CachedRequest request;
-        QString outcome;
+        std::optional<store::Outcome> outcome;   // nullopt once reported
         bool headSent = false;
     };
 

@@ -46,7 +46,8 @@ void PassthroughCall::onMetaData()
     m_idle.start();
     m_status = m_reply->status();
     http::HeaderList headers = forwardedResponseHeaders(m_reply->headers());
-    headers.emplaceBack(QByteArrayLiteral("X-Cachette"), "bypass");
+    headers.emplaceBack(QByteArrayLiteral("X-Cachette"),
+                        store::outcomeName(store::Outcome::Bypass).latin1());
     m_exchange->writeHead(m_status, headers);
 }
 

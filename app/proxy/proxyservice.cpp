@@ -282,9 +282,10 @@ bool ProxyService::tryHit(http::HttpExchange *exchange, const CachedRequest &req
     if (maxAge && request.receivedMs - entry->createdAt > *maxAge * 1000)
         return false;
     replayHit(exchange, request, *entry, request.receivedMs,
-              {{"X-Cachette", "hit"}, {"X-Cachette-Key", entry->key}});
+              {{"X-Cachette", store::outcomeName(store::Outcome::Hit).latin1()},
+               {"X-Cachette-Key", entry->key}});
     m_store->recordHit(request.key, request.receivedMs);
-    log(request, QStringLiteral("hit"), entry->status, entry->usage, 0, entry->key, &*entry);
+    log(request, store::Outcome::Hit, entry->status, entry->usage, 0, entry->key, &*entry);
     return true;
 }
 
@@ -321,12 +322,12 @@ bool ProxyService::serveSemanticHit(http::HttpExchange *exchange, const CachedRe
     CachedRequest matched = request;
     matched.similarity = decision.match->similarity;
     replayHit(exchange, request, *entry, request.receivedMs,
-              {{"X-Cachette", "semantic-hit"},
+              {{"X-Cachette", store::outcomeName(store::Outcome::SemanticHit).latin1()},
                {"X-Cachette-Key", request.key},
                {"X-Cachette-Matched-Key", entry->key},
                {"X-Cachette-Similarity", QByteArray::number(matched.similarity, 'f', 4)}});
     m_store->recordHit(entry->key, request.receivedMs);
-    log(matched, QStringLiteral("semantic-hit"), entry->status, entry->usage, 0, entry->key,
+    log(matched, store::Outcome::SemanticHit, entry->status, entry->usage, 0, entry->key,
         &*entry);
     return true;
 }
@@ -364,7 +365,7 @@ void ProxyService::handlePassthrough(http::HttpExchange *exchange, const QString
     new PassthroughCall(exchange, reply, m_settings.upstreamTimeoutMs,
                         [this, info](int status, qint64 upstreamUs) {
                             const bool ok = status >= 200 && status < 300;
-                            log(info, ok ? QStringLiteral("bypass") : QStringLiteral("error"),
+                            log(info, ok ? store::Outcome::Bypass : store::Outcome::Error,
                                 status, {}, upstreamUs, {});
                         },
                         this);
@@ -376,7 +377,7 @@ void ProxyService::rejectBadRequest(http::HttpExchange *exchange, const CachedRe
     const QString type = status == 504 ? QStringLiteral("cache_miss")
                                        : QStringLiteral("invalid_request_error");
     respondProxyError(exchange, request.endpoint, status, message, type, code);
-    log(request, QStringLiteral("error"), status, {}, 0, {});
+    log(request, store::Outcome::Error, status, {}, 0, {});
 }
 
 void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry entry)
@@ -406,7 +407,7 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     m_store->put(entry);
 }
 
-void ProxyService::requestDone(const CachedRequest &request, const QString &outcome, int status,
+void ProxyService::requestDone(const CachedRequest &request, store::Outcome outcome, int status,
                                const store::TokenUsage &usage, qint64 upstreamUs, bool stored)
 {
     log(request, outcome, status, usage, upstreamUs, stored ? request.key : QByteArray());
@@ -418,7 +419,7 @@ void ProxyService::callFinished(InflightCall *call)
         m_inflight.remove(call->key());
 }
 
-void ProxyService::log(const CachedRequest &request, const QString &outcome, int status,
+void ProxyService::log(const CachedRequest &request, store::Outcome outcome, int status,
                        const store::TokenUsage &usage, qint64 upstreamUs,
                        const QByteArray &entryKey, const store::CacheEntry *answer)
 {
@@ -437,7 +438,7 @@ void ProxyService::log(const CachedRequest &request, const QString &outcome, int
     record.streamed = request.streams();
     record.similarity = request.similarity;
     record.semanticGuard = request.semanticGuard;
-    if (outcome == u"semantic-hit")   // shown beside the cached prompt it was answered from
+    if (outcome == store::Outcome::SemanticHit)   // shown beside the cached prompt it was answered from
         record.askedPrompt = cache::displayPrompt(request.endpoint, request.canonical.body);
     // Relayed requests (no key) are not priced: Cachette reads no usage from their answers.
     if (m_prices && !request.key.isEmpty()) {

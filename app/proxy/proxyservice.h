@@ -54,7 +54,7 @@ public:
 
     // CallObserver
     void storeAnswer(const CachedRequest &request, store::CacheEntry entry) override;
-    void requestDone(const CachedRequest &request, const QString &outcome, int status,
+    void requestDone(const CachedRequest &request, store::Outcome outcome, int status,
                      const store::TokenUsage &usage, qint64 upstreamUs, bool stored) override;
     void callFinished(InflightCall *call) override;
 
@@ -77,7 +77,7 @@ private:
     void rejectBadRequest(http::HttpExchange *exchange, const CachedRequest &request,
                           int status, const QString &message, const QString &code);
     // answer: the entry a hit served, when the caller has it at hand (else looked up by key).
-    void log(const CachedRequest &request, const QString &outcome, int status,
+    void log(const CachedRequest &request, store::Outcome outcome, int status,
              const store::TokenUsage &usage, qint64 upstreamUs, const QByteArray &entryKey,
              const store::CacheEntry *answer = nullptr);
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "outcome.h"
+
 #include <QByteArray>
 #include <QDateTime>
 #include <QMetaType>
@@ -70,7 +72,7 @@ struct RequestLogRecord
     qint64 timestamp = 0;            // ms since epoch
     QString endpoint;
     QString model;
-    QString outcome;                 // hit | semantic-hit | miss | refresh | bypass | error
+    Outcome outcome = Outcome::Miss;
     TokenUsage usage;
     qint64 latencyUs = 0;            // request in → response done
     qint64 upstreamLatencyUs = 0;    // 0 for hits
@@ -97,12 +99,6 @@ struct RequestLogRecord
     QString askedPrompt;   // semantic hits (schema version 5): the prompt that was asked
     QString route;         // the provider route (schema version 6; "" = the default /v1)
 };
-
-// Answered from the cache, exactly or by similarity: spends nothing, saves the answer's cost.
-inline bool isHitOutcome(const QString &outcome)
-{
-    return outcome == QLatin1String("hit") || outcome == QLatin1String("semantic-hit");
-}
 
 } // namespace cachette::store
 

@@ -149,7 +149,8 @@ RequestLogRecord logRecordFromRow(const QSqlQuery &q)
     r.timestamp = q.value(LTs).toLongLong();
     r.endpoint = q.value(LEndpoint).toString();
     r.model = q.value(LModel).toString();
-    r.outcome = q.value(LOutcome).toString();
+    // A name this version does not know (a newer Cachette's) counts as neither hit nor saving.
+    r.outcome = parseOutcome(q.value(LOutcome).toString()).value_or(Outcome::Error);
     r.usage.promptTokens = q.value(LPromptTokens).toLongLong();
     r.usage.completionTokens = q.value(LCompletionTokens).toLongLong();
     r.usage.cachedPromptTokens = q.value(LCachedTokens).toLongLong();
@@ -192,7 +193,7 @@ void bindLogRecord(QSqlQuery &q, const RequestLogRecord &r)
     q.bindValue(QStringLiteral(":ts"), r.timestamp);
     q.bindValue(QStringLiteral(":endpoint"), notNull(r.endpoint));
     q.bindValue(QStringLiteral(":model"), notNull(r.model));
-    q.bindValue(QStringLiteral(":outcome"), notNull(r.outcome));
+    q.bindValue(QStringLiteral(":outcome"), QString(outcomeName(r.outcome)));
     q.bindValue(QStringLiteral(":prompt_tokens"), r.usage.promptTokens);
     q.bindValue(QStringLiteral(":completion_tokens"), r.usage.completionTokens);
     q.bindValue(QStringLiteral(":cached_tokens"), r.usage.cachedPromptTokens);

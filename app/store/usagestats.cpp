@@ -94,7 +94,7 @@ void fold(UsageTotals &t, const QSqlQuery &q)
     const qint64 count = q.value(SCount).toLongLong();
     const qint64 priced = q.value(SPriced).toLongLong();
     t.requests += count;
-    if (isHitOutcome(q.value(SOutcome).toString())) {
+    if (isHit(parseOutcome(q.value(SOutcome).toString()).value_or(Outcome::Error))) {
         t.hits += count;
         t.tokensSaved += q.value(SPrompt).toLongLong() + q.value(SCompletion).toLongLong();
         t.savedMs += q.value(SSavedMs).toLongLong();

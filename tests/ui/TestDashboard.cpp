@@ -52,7 +52,7 @@ store::RequestLogRecord line(qint64 ts, const QString &model, const QString &out
     r.timestamp = ts;
     r.endpoint = QStringLiteral("chat/completions");
     r.model = model;
-    r.outcome = outcome;
+    r.outcome = store::parseOutcome(outcome).value();
     r.status = 200;
     r.usage = {prompt, completion, 0, true};
     const bool hit = outcome == QLatin1String("hit");

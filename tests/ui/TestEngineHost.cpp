@@ -94,7 +94,7 @@ private Q_SLOTS:
         QTRY_COMPARE(stored.count(), 1);
         QTRY_COMPARE(logged.count(), 1);
         const auto record = logged.at(0).at(0).value<store::RequestLogRecord>();
-        QCOMPARE(record.outcome, QStringLiteral("miss"));
+        QCOMPARE(record.outcome, store::Outcome::Miss);
         QVERIFY(record.id > 0);
         const QByteArray key = stored.at(0).at(0).toByteArray();
         QCOMPARE(record.entryKey, key);

@@ -58,7 +58,7 @@ private Q_SLOTS:
         QTRY_COMPARE(view.model()->rowCount(), 2);
         QCOMPARE(cell(view, 0, RequestLogModel::Outcome), QStringLiteral("hit"));   // newest on top
         QCOMPARE(view.model()->index(0, RequestLogModel::Outcome).data(Qt::ForegroundRole)
-                     .value<QColor>(), ui::outcomeColor(QStringLiteral("hit")));
+                     .value<QColor>(), ui::outcomeColor(store::Outcome::Hit));
     }
 
     // A request on a provider route names it; the default /v1 shows a dash.

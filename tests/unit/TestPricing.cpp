@@ -143,7 +143,7 @@ store::RequestLogRecord line(const QString &model, const QString &outcome, int s
 {
     store::RequestLogRecord record;
     record.model = model;
-    record.outcome = outcome;
+    record.outcome = store::parseOutcome(outcome).value();
     record.status = status;
     return record;
 }

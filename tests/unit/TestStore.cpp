@@ -54,7 +54,7 @@ RequestLogRecord makeRecord(qint64 ts)
     r.timestamp = ts;
     r.endpoint = QStringLiteral("chat/completions");
     r.model = QStringLiteral("claude-3-haiku");
-    r.outcome = QStringLiteral("miss");
+    r.outcome = Outcome::Miss;
     r.usage = { 101, 202, 33, true };
     r.latencyUs = 123456;
     r.upstreamLatencyUs = 120000;
@@ -628,7 +628,7 @@ void TestStore::requestLogAppendsEveryField()
     store.logRequest(record);
     RequestLogRecord hit;
     hit.timestamp = 1700000000300;
-    hit.outcome = QStringLiteral("hit");
+    hit.outcome = Outcome::Hit;
     hit.status = 200;
     store.logRequest(hit);
     RequestLogRecord older = hit;
@@ -640,7 +640,7 @@ void TestStore::requestLogAppendsEveryField()
     const auto first = logged.at(0).at(0).value<RequestLogRecord>();
     QVERIFY(first.id > 0);
     QCOMPARE(first.timestamp, record.timestamp);
-    QCOMPARE(first.outcome, QStringLiteral("miss"));
+    QCOMPARE(first.outcome, Outcome::Miss);
     QCOMPARE(logged.at(1).at(0).value<RequestLogRecord>().id, first.id + 1);
 
     RawDb raw(dbPath());

@@ -43,7 +43,7 @@ RequestLogRecord line(qint64 ts, const QString &model, const QString &outcome, q
     r.timestamp = ts;
     r.endpoint = QStringLiteral("chat/completions");
     r.model = model;
-    r.outcome = outcome;
+    r.outcome = parseOutcome(outcome).value();
     r.status = 200;
     r.usage = {prompt, completion, 0, true};
     r.costUsd = cost;
@@ -97,7 +97,7 @@ UsageTotals expectedTotals(const QList<RequestLogRecord> &lines, qint64 from, qi
     for (const RequestLogRecord &r : lines) {
         if (r.timestamp < from || r.timestamp >= to || (!model.isEmpty() && r.model != model))
             continue;
-        const bool hit = r.outcome == QLatin1String("hit");
+        const bool hit = r.outcome == Outcome::Hit;
         ++t.requests;
         t.hits += hit ? 1 : 0;
         (hit ? t.tokensSaved : t.promptTokens) += r.usage.promptTokens;
@@ -400,9 +400,9 @@ void TestUsageStats::forEachRequestReadsEveryColumn()
              qPrintable(error));
     QCOMPARE(seen.size(), 8);
     QCOMPARE(seen.first().timestamp, kT0);                 // oldest first
-    QCOMPARE(seen.last().outcome, QStringLiteral("refresh"));
+    QCOMPARE(seen.last().outcome, Outcome::Refresh);
     const RequestLogRecord &hit = seen.at(5);              // T0 + 1 h + 1
-    QCOMPARE(hit.outcome, QStringLiteral("hit"));
+    QCOMPARE(hit.outcome, Outcome::Hit);
     QCOMPARE(hit.costUsd, std::optional<double>(0.0));
     QCOMPARE(hit.savedUsd, std::optional<double>(0.00027));
     QCOMPARE(hit.savedMs, 1500);
@@ -570,7 +570,7 @@ void TestUsageStats::hourlySumsMatchTheLines()
         if (id % 3 == 0)
             continue;
         RequestLogRecord r = lines.at(i);
-        if (id % 5 == 0 && r.outcome == QLatin1String("miss")) {
+        if (id % 5 == 0 && r.outcome == Outcome::Miss) {
             r.costUsd = 0.25;
             r.priceKnown = true;
             r.timestamp += kHour;

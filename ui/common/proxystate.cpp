@@ -72,19 +72,18 @@ QString asSentence(const QString &fragment)
     return text;
 }
 
-QColor outcomeColor(const QString &outcome)
+QColor outcomeColor(store::Outcome outcome)
 {
-    if (outcome == QLatin1String("hit"))
-        return QColor(0x2e, 0x9e, 0x44);
-    if (outcome == QLatin1String("semantic-hit"))
-        return QColor(0x1f, 0x8a, 0x7a);   // a hit, told apart: it matched by similarity
-    if (outcome == QLatin1String("miss"))
-        return QColor(0x3b, 0x7d, 0xd8);
-    if (outcome == QLatin1String("refresh"))
-        return QColor(0xc9, 0x86, 0x10);
-    if (outcome == QLatin1String("error"))
-        return QColor(0xd1, 0x3b, 0x3b);
-    return QColor(0x80, 0x88, 0x92);   // bypass and anything new
+    switch (outcome) {
+    case store::Outcome::Hit: return QColor(0x2e, 0x9e, 0x44);
+    case store::Outcome::SemanticHit:   // a hit, told apart: it matched by similarity
+        return QColor(0x1f, 0x8a, 0x7a);
+    case store::Outcome::Miss: return QColor(0x3b, 0x7d, 0xd8);
+    case store::Outcome::Refresh: return QColor(0xc9, 0x86, 0x10);
+    case store::Outcome::Error: return QColor(0xd1, 0x3b, 0x3b);
+    case store::Outcome::Bypass: break;
+    }
+    return QColor(0x80, 0x88, 0x92);
 }
 
 } // namespace cachette::ui

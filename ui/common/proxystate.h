@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine.h"
+#include "store/outcome.h"
 
 #include <QColor>
 #include <QIcon>
@@ -20,6 +21,6 @@ QIcon trayIcon(Engine::State state);        // resources/icons/tray-*.svg
 QString asSentence(const QString &fragment);
 
 // Colours of request outcomes (hit, miss, refresh, bypass, error).
-QColor outcomeColor(const QString &outcome);
+QColor outcomeColor(store::Outcome outcome);
 
 } // namespace cachette::ui

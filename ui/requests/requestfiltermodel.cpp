@@ -4,7 +4,7 @@
 
 namespace cachette::ui {
 
-void RequestFilterModel::setOutcome(const QString &outcome)
+void RequestFilterModel::setOutcome(std::optional<store::Outcome> outcome)
 {
     if (outcome == m_outcome)
         return;
@@ -24,8 +24,7 @@ void RequestFilterModel::setText(const QString &text)
 bool RequestFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
-    if (!m_outcome.isEmpty()
-        && index.data(RequestLogModel::RecordOutcomeRole).toString() != m_outcome)
+    if (m_outcome && index.data(RequestLogModel::RecordOutcomeRole).toInt() != int(*m_outcome))
         return false;
     return m_text.isEmpty()
            || index.data(RequestLogModel::SearchTextRole).toString().contains(m_text,

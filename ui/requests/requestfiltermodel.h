@@ -1,6 +1,10 @@
 #pragma once
 
+#include "store/outcome.h"
+
 #include <QSortFilterProxyModel>
+
+#include <optional>
 
 namespace cachette::ui {
 
@@ -13,14 +17,14 @@ class RequestFilterModel : public QSortFilterProxyModel
 public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
 
-    void setOutcome(const QString &outcome);   // "" = every outcome
+    void setOutcome(std::optional<store::Outcome> outcome);   // nullopt = every outcome
     void setText(const QString &text);
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 
 private:
-    QString m_outcome;
+    std::optional<store::Outcome> m_outcome;
     QString m_text;
 };
 

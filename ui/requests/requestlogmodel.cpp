@@ -103,18 +103,19 @@ QVariant RequestLogModel::data(const QModelIndex &index, int role) const
         if (index.column() == Outcome)
             return outcomeColor(r.outcome);
         if (index.column() == Status && r.status >= 400)
-            return outcomeColor(QStringLiteral("error"));
+            return outcomeColor(store::Outcome::Error);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= Tokens)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     case RecordOutcomeRole:
-        return r.outcome;
+        return int(r.outcome);
     case EntryKeyRole:
         return r.entryKey;
     case SearchTextRole:
-        return QStringList{r.route, r.endpoint, r.model, r.outcome, QString::number(r.status),
+        return QStringList{r.route, r.endpoint, r.model, store::outcomeName(r.outcome),
+                           QString::number(r.status),
                            r.cacheNamespace}.join(QLatin1Char(' '));
     default:
         return {};
@@ -133,7 +134,7 @@ QVariant RequestLogModel::display(const store::RequestLogRecord &r, int column) 
     case Model:
         return r.model.isEmpty() ? QStringLiteral("—") : r.model;
     case Outcome:
-        return r.outcome;
+        return QString(store::outcomeName(r.outcome));
     case Tokens:
         return tokensText(r.usage);
     case Latency:
@@ -164,7 +165,10 @@ QVariant RequestLogModel::toolTip(const store::RequestLogRecord &r, int column) 
                 .arg(latencyText(r.latencyUs), latencyText(r.upstreamLatencyUs));
         return QStringLiteral("%1 ms from request to answer").arg(latencyText(r.latencyUs));
     case Outcome:
-        return r.streamed ? QStringLiteral("%1, streamed").arg(r.outcome) : r.outcome;
+        {
+        const QString name = store::outcomeName(r.outcome);
+        return r.streamed ? QStringLiteral("%1, streamed").arg(name) : name;
+    }
     default:
         return {};
     }

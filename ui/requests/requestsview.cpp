@@ -85,8 +85,8 @@ QWidget *RequestsView::buildFilterBar()
     m_outcome = new QComboBox;
     m_outcome->setObjectName(QStringLiteral("outcomeFilter"));
     m_outcome->addItem(QStringLiteral("All outcomes"), QString());
-    for (const char *outcome : {"hit", "semantic-hit", "miss", "refresh", "bypass", "error"}) {
-        const QString name = QString::fromLatin1(outcome);
+    for (store::Outcome outcome : store::kAllOutcomes) {
+        const QString name = store::outcomeName(outcome);
         m_outcome->addItem(name.left(1).toUpper() + name.mid(1).replace(QLatin1Char('-'), QLatin1Char(' ')), name);
     }
     m_search = new QLineEdit;
@@ -108,7 +108,7 @@ QWidget *RequestsView::buildFilterBar()
     layout->addWidget(m_showEntry);
 
     connect(m_outcome, &QComboBox::currentIndexChanged, this, [this] {
-        m_filter->setOutcome(m_outcome->currentData().toString());
+        m_filter->setOutcome(store::parseOutcome(m_outcome->currentData().toString()));
         updateCounts();
     });
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {

@@ -92,7 +92,7 @@ void TrayController::onRequestLogged(const store::RequestLogRecord &record)
             return;
         }
     }
-    if (store::isHitOutcome(record.outcome) && record.timestamp >= startOfToday()) {
+    if (store::isHit(record.outcome) && record.timestamp >= startOfToday()) {
         ++m_hitsToday;
         refresh();
     }

@@ -40,8 +40,8 @@ WhatIfResult whatIf(const QList<store::RequestLogRecord> &log,
 {
     WhatIfResult result;
     for (const store::RequestLogRecord &r : log) {
-        const bool hitNow = r.outcome == QLatin1String("semantic-hit");
-        if (r.similarity < 0 || (!hitNow && r.outcome != QLatin1String("miss")))
+        const bool hitNow = r.outcome == store::Outcome::SemanticHit;
+        if (r.similarity < 0 || (!hitNow && r.outcome != store::Outcome::Miss))
             continue;
         const bool inScope = model.isEmpty() ? !current.modelThresholds.contains(r.model)
                                              : r.model == model;
