@@ -240,27 +240,6 @@ qint64 Store::totalEntrySize() const
     return queryNumber(QStringLiteral("SELECT COALESCE(SUM(size_bytes), 0) FROM entries"));
 }
 
-QList<RequestLogRecord> Store::recentRequests(int limit) const
-{
-    QList<RequestLogRecord> records;
-    if (!m_connection || limit <= 0)
-        return records;
-    QSqlQuery query(m_connection->database());
-    query.setForwardOnly(true);
-    QString error;
-    if (!prepare(query, QStringLiteral("SELECT %1 FROM request_log ORDER BY ts DESC, id DESC "
-                                       "LIMIT ?").arg(rows::logColumns()), &error)) {
-        qWarning("cachette store: %s", qPrintable(error));
-        return records;
-    }
-    query.bindValue(0, limit);
-    if (!exec(query, &error))
-        qWarning("cachette store: %s", qPrintable(error));
-    while (query.next())
-        records.append(rows::logRecordFromRow(query));
-    return records;
-}
-
 QByteArray Store::meta(const QString &key) const
 {
     if (!m_connection)

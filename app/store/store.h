@@ -87,7 +87,6 @@ public:
     // Committed data, read on this thread.
     qint64 entryCount() const;
     qint64 totalEntrySize() const;                         // sum(size_bytes)
-    QList<RequestLogRecord> recentRequests(int limit) const; // newest first
 
     // Small key/value settings kept in the database (e.g. the per-install secret).
     // meta() is a null QByteArray when the key is absent. setMeta() blocks until committed.

@@ -1,5 +1,6 @@
 #include "store/database.h"
 #include "store/schema.h"
+#include "store/requestlog.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -26,6 +27,15 @@
 using namespace cachette::store;
 
 namespace {
+
+// The request log as a reader sees it: through RequestLog's own read-only connection.
+QList<RequestLogRecord> recentRequests(const Store &store, int limit)
+{
+    RequestLog log;
+    if (!log.open(store.databasePath()))
+        return {};
+    return log.recent(limit);
+}
 
 // Every entry made here has the same sizeBytes(), so caps can be counted in entries.
 CacheEntry makeEntry(const QByteArray &name, qint64 createdAt, const QByteArray &body = "body")
@@ -663,11 +673,11 @@ void TestStore::requestLogAppendsEveryField()
     QVERIFY(raw.row(QStringLiteral("SELECT entry_key FROM request_log WHERE outcome = 'hit'"))
                 .isNull(0));   // no entry: NULL, not ''
 
-    const QList<RequestLogRecord> recent = store.recentRequests(2);
+    const QList<RequestLogRecord> recent = recentRequests(store, 2);
     QCOMPARE(recent.size(), 2);
     QCOMPARE(recent.at(0).timestamp, 1700000000300);   // newest first
     QCOMPARE(recent.at(1).timestamp, 1700000000200);
-    const RequestLogRecord read = store.recentRequests(3).last();
+    const RequestLogRecord read = recentRequests(store, 3).last();
     QCOMPARE(read.id, first.id);
     QCOMPARE(read.endpoint, record.endpoint);
     QCOMPARE(read.model, record.model);
@@ -800,7 +810,7 @@ void TestStore::secondStoreOnSameDirectory()
     QCOMPARE(second.entryCount(), 601);
     QCOMPARE(first.lookup(makeEntry("s299", 0).key, 1)->createdAt, 2299);
     QCOMPARE(second.lookup(makeEntry("f299", 0).key, 1)->createdAt, 2299);
-    QCOMPARE(first.recentRequests(1000).size(), 300);
+    QCOMPARE(recentRequests(first, 1000).size(), 300);
 }
 
 void TestStore::futureSchemaVersionIsRefused()
@@ -841,7 +851,7 @@ void TestStore::migratesEmptyVersion0File()
     store.setMeta(QStringLiteral("k"), "v");
     store.flush();
     QCOMPARE(store.entryCount(), 1);
-    QCOMPARE(store.recentRequests(5).size(), 1);
+    QCOMPARE(recentRequests(store, 5).size(), 1);
 }
 
 // A file written at version 1 (with a row in it) opens, migrates to the current version and
@@ -921,7 +931,7 @@ void TestStore::manyWritesBatch()
           timer.elapsed());
     QCOMPARE(stored.count(), 10000);
     QCOMPARE(store.entryCount(), 10000);
-    QCOMPARE(store.recentRequests(1).first().timestamp, 9999);
+    QCOMPARE(recentRequests(store, 1).first().timestamp, 9999);
     QCOMPARE(store.lookup(makeEntry("bulk9999", 0).key, 1)->createdAt, 10999);
 }
 
@@ -1109,13 +1119,13 @@ void TestStore::changesWaitForTheEventLoopAndFlushIncludesThem()
     QSignalSpy logged(&store, &Store::requestLogged);
     store.logRequest(makeRecord(1));
     store.logRequest(makeRecord(2));
-    QCOMPARE(store.recentRequests(10).size(), 0);   // still in this turn's batch
+    QCOMPARE(recentRequests(store, 10).size(), 0);   // still in this turn's batch
     store.flush();                                   // ...which flush() hands over and waits for
-    QCOMPARE(store.recentRequests(10).size(), 2);
+    QCOMPARE(recentRequests(store, 10).size(), 2);
     QCOMPARE(logged.count(), 2);
 
     store.logRequest(makeRecord(3));
-    QTRY_COMPARE(store.recentRequests(10).size(), 3);   // sent once the event loop runs
+    QTRY_COMPARE(recentRequests(store, 10).size(), 3);   // sent once the event loop runs
     QTRY_COMPARE(logged.count(), 3);                    // and announced after the commit
 
     store.logRequest(makeRecord(4));

@@ -124,7 +124,7 @@ QWidget *RequestsView::buildFilterBar()
 void RequestsView::reload()
 {
     const QString path = m_host->databasePath();
-    if (!m_reader.isOpen() || m_reader.path() != path)
+    if (!m_reader.isOpen() || m_reader.databasePath() != path)
         m_reader.open(path);   // fails quietly before the engine's first start: nothing to show
     m_model->setRecords(m_reader.recent(kInitialRows));
     m_newestLoadedId = m_model->newestId();
@@ -134,7 +134,7 @@ void RequestsView::reload()
 void RequestsView::onStateChanged()
 {
     // The store opens at the first start, and the data directory can change with the settings.
-    if (!m_reader.isOpen() || m_reader.path() != m_host->databasePath())
+    if (!m_reader.isOpen() || m_reader.databasePath() != m_host->databasePath())
         reload();
     else
         updateCounts();   // the empty page names the base URL, which may have changed

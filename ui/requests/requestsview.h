@@ -1,6 +1,6 @@
 #pragma once
 
-#include "common/requestlogreader.h"
+#include "store/requestlog.h"
 #include "store/cacheentry.h"
 
 #include <QWidget>
@@ -49,7 +49,7 @@ private:
     void updateCounts();
 
     EngineHost *m_host;
-    RequestLogReader m_reader;
+    store::RequestLog m_reader;
     RequestLogModel *m_model;
     RequestFilterModel *m_filter;
     QComboBox *m_outcome = nullptr;

@@ -1,7 +1,7 @@
 #include "traycontroller.h"
 
 #include "common/proxystate.h"
-#include "common/requestlogreader.h"
+#include "store/requestlog.h"
 #include "host/enginehost.h"
 #include "settings/appsettings.h"
 #include "shellresources.h"
@@ -75,7 +75,7 @@ void TrayController::buildMenu()
 // Today's hits so far, from the log: the count must not restart at 0 with the app.
 void TrayController::loadHitsToday()
 {
-    RequestLogReader reader;
+    store::RequestLog reader;
     if (!reader.open(m_host->databasePath()))
         return;   // no database yet: the engine has never run here
     m_hitsToday = reader.countHitsSince(startOfToday());

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "store/cacheentry.h"
-#include "store/database.h"
+#include "store/requestlog.h"
 
 #include <QList>
 #include <QString>
@@ -14,31 +13,29 @@ namespace cachette::ui {
 
 class EngineHost;
 
-// The request log's semantic rows, read through a read-only connection of its own on the GUI
-// thread, like RequestLogReader.
+// The request log's semantic lines, for the Thresholds page: a store::RequestLog that follows
+// the host's data directory (reopened when it moved).
 class SemanticLog
 {
 public:
     static constexpr int kWhatIfRows = 500;
 
-    SemanticLog() = default;
-    ~SemanticLog();
-    Q_DISABLE_COPY_MOVE(SemanticLog)
-
     // Opens (or reopens, when the data dir moved) host's database; false before it exists.
     bool openFor(const EngineHost *host);
 
-    // The last limit rows on which a semantic lookup ran (a similarity recorded), newest first.
-    QList<store::RequestLogRecord> withSimilarity(int limit = kWhatIfRows) const;
+    // The last limit lines on which a semantic lookup ran (a similarity recorded), newest first.
+    QList<store::RequestLogRecord> withSimilarity(int limit = kWhatIfRows) const
+    {
+        return m_log.withSimilarity(limit);
+    }
     // The last limit semantic hits, newest first.
-    QList<store::RequestLogRecord> semanticHits(int limit) const;
+    QList<store::RequestLogRecord> semanticHits(int limit) const
+    {
+        return m_log.semanticHits(limit);
+    }
 
 private:
-    QList<store::RequestLogRecord> select(const QString &where, int limit) const;
-    void close();
-
-    store::Connection m_connection;
-    QString m_path;
+    store::RequestLog m_log;
 };
 
 // Opens catalog on host's database unless it already is; false before the file exists.
