@@ -2,11 +2,9 @@
 
 #include "httpexchange.h"
 #include "httpserver.h"
-#include "httpwire.h"
 
 #include <QTcpSocket>
 
-#include <cstring>
 #include <utility>
 
 #ifdef Q_OS_UNIX
@@ -27,6 +25,11 @@ RequestDeadline::Limits deadlineLimits(const ServerLimits &limits)
     return {limits.headerTimeoutMs, limits.bodyGraceMs, limits.minBodyBytesPerSecond};
 }
 
+RequestParser::Limits parserLimits(const ServerLimits &limits)
+{
+    return {limits.maxHeaderBytes, limits.maxBodyBytes};
+}
+
 } // namespace
 
 HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
@@ -34,9 +37,8 @@ HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
     , m_server(server)
     , m_socket(socket)
     , m_peer(socket->peerAddress())
-    , m_maxHeaderBytes(server->limits().maxHeaderBytes)
-    , m_maxBodyBytes(server->limits().maxBodyBytes)
     , m_idleTimeoutMs(server->limits().idleTimeoutMs)
+    , m_parser(parserLimits(server->limits()))
     , m_deadline(deadlineLimits(server->limits()),
                  [this](RequestDeadline::Expiry expiry) { onRequestDeadline(expiry); })
 {
@@ -45,9 +47,6 @@ HttpConnection::HttpConnection(HttpServer *server, QTcpSocket *socket)
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_socket->setReadBufferSize(kReadBufferSize);
-
-    http_parser_init(&m_parser, HTTP_REQUEST);
-    m_parser.data = this;
 
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
@@ -97,6 +96,7 @@ void HttpConnection::detach()
     }
     m_queue.clear();
     m_fresh.clear();
+    disconnect(this, nullptr, nullptr, nullptr);   // requestReady(), closed()
     m_socket->disconnect(this);
     m_socket->abort();
 }
@@ -110,10 +110,8 @@ void HttpConnection::onDisconnected()
     m_deadline.stop();
     m_leftover.clear();
     abandonQueue();
-    if (m_server)
-        m_server->connectionClosed(this);
-    else
-        deleteLater();
+    Q_EMIT closed(this);
+    deleteLater();
 }
 
 void HttpConnection::onSocketError()
@@ -150,6 +148,7 @@ void HttpConnection::onRequestDeadline(RequestDeadline::Expiry expiry)
         return;
     m_stopParsing = true;
     const ServerLimits &limits = m_server ? m_server->limits() : ServerLimits();
+    m_rejected = m_parser.takeRequest();
     m_rejection.status = 408;
     m_rejection.code = "request_timeout";
     m_rejection.message = expiry == RequestDeadline::Expiry::Headers
@@ -270,71 +269,66 @@ void HttpConnection::processInput()
 
 void HttpConnection::feed(const char *data, qsizetype length)
 {
-    m_feedStart = data;
-    size_t parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
-    if (m_checkingHeaderEnd) {
-        // Paused in on_headers_complete, on the LF that ends the headers.
-        m_checkingHeaderEnd = false;
-        if (!headersEndInCrlf(data + parsed)) {
-            m_stopParsing = true;
-            m_rejection = {400, "malformed_request",
-                           QStringLiteral("Malformed HTTP request: a line ends in a bare LF (CRLF is "
-                                          "required).")};
+    QByteArrayView rest(data, length);
+    while (!rest.isEmpty()) {
+        RequestParser::Result result = m_parser.feed(rest);
+        followProgress(result.progress);
+        switch (result.status) {
+        case RequestParser::Status::NeedMore:
             return;
+        case RequestParser::Status::Error:
+            m_stopParsing = true;
+            m_rejection = std::move(result.rejection);
+            m_rejected = std::move(result.request);
+            return;
+        case RequestParser::Status::Complete:
+            rest = rest.sliced(result.consumed);
+            completeRequest(std::move(result.request), result.keepAlive);
+            if (m_stopParsing)
+                return;
+            if (m_parsePaused) {   // keep the rest for later
+                if (!rest.isEmpty())
+                    m_leftover = rest.toByteArray();
+                return;
+            }
+            break;
         }
-        rememberFed(data, parsed);
-        http_parser_pause(&m_parser, 0);
-        data += parsed;
-        length -= qsizetype(parsed);
-        m_feedStart = data;
-        parsed = http_parser_execute(&m_parser, &s_settings, data, size_t(length));
-    }
-    rememberFed(data, parsed);
-    const http_errno error = HTTP_PARSER_ERRNO(&m_parser);
-    if (error == HPE_PAUSED) {
-        // Paused in on_message_complete: keep the rest for later unless nothing more is read.
-        if (!m_stopParsing && parsed < size_t(length))
-            m_leftover = QByteArray(data + parsed, length - qsizetype(parsed));
-        return;
-    }
-    if (error == HPE_OK)
-        return;
-    m_stopParsing = true;
-    if (m_rejection.status != 0)
-        return;   // a callback refused the request and said why
-    if (error == HPE_HEADER_OVERFLOW) {
-        m_rejection = {431, "headers_too_large",
-                       QStringLiteral("The request headers are too large.")};
-    } else {
-        m_rejection = {400, "malformed_request",
-                       QStringLiteral("Malformed HTTP request: %1.")
-                           .arg(QLatin1String(http_errno_description(error)))};
     }
 }
 
-void HttpConnection::rememberFed(const char *data, size_t parsed)
+void HttpConnection::followProgress(const RequestParser::Progress &progress)
 {
-    // What the next feed() continues from: the bytes consumed (a paused parse leaves the rest
-    // in m_leftover, fed next).
-    for (size_t i = parsed > kFedHistory ? parsed - kFedHistory : 0; i < parsed; ++i) {
-        std::memmove(m_fedBefore, m_fedBefore + 1, kFedHistory - 1);
-        m_fedBefore[kFedHistory - 1] = data[i];
+    if (progress.began)
+        m_deadline.requestBegun();
+    if (progress.headersEnded) {
+        // 100 Continue can only be interleaved while no earlier response is being written.
+        if (progress.expectsContinue && m_queue.isEmpty())
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        m_deadline.headersComplete();
     }
+    if (progress.bodyBytes > 0)
+        m_deadline.addBodyBytes(progress.bodyBytes);
 }
 
-bool HttpConnection::headersEndInCrlf(const char *finalLf) const
+void HttpConnection::completeRequest(HttpRequest request, bool keepAlive)
 {
-    // "\r\n\r\n": the last header line (or the request line) and the empty line, both CRLF.
-    return *finalLf == '\n' && byteBefore(finalLf, 1) == '\r' && byteBefore(finalLf, 2) == '\n'
-        && byteBefore(finalLf, 3) == '\r';
+    m_deadline.requestComplete();
+    request.peer = m_peer;   // shares data: no allocation
+    auto *exchange = new HttpExchange(std::move(request), this);
+    exchange->m_closeAfter = !keepAlive;
+    m_queue.append(exchange);
+    m_fresh.append(exchange);
+    if (exchange->m_closeAfter)
+        m_stopParsing = true;
+    else if (m_queue.size() >= kMaxQueuedRequests)
+        m_parsePaused = true;
 }
 
 void HttpConnection::dispatchFresh()
 {
     while (!m_fresh.isEmpty() && !m_closed) {
         HttpExchange *exchange = m_fresh.takeFirst();
-        if (m_server)
-            m_server->dispatch(exchange);
+        Q_EMIT requestReady(exchange);
     }
     m_fresh.clear();
 }
@@ -343,9 +337,11 @@ void HttpConnection::answerRejection()
 {
     if (m_rejection.status == 0 || m_closed || m_closing)
         return;
-    const Rejection rejection = std::exchange(m_rejection, {});
+    const RequestParser::Rejection rejection = std::exchange(m_rejection, {});
     // An exchange of its own keeps the error behind the answers to earlier pipelined requests.
-    auto *exchange = new HttpExchange(std::move(m_current), this);
+    HttpRequest request = std::exchange(m_rejected, {});
+    request.peer = m_peer;
+    auto *exchange = new HttpExchange(std::move(request), this);
     exchange->m_closeAfter = true;
     m_queue.append(exchange);
     respondError(exchange, rejection.status, rejection.message,
@@ -358,7 +354,6 @@ void HttpConnection::resumeParsing()
     if (m_closed || m_stopParsing || !m_parsePaused || m_queue.size() >= kMaxQueuedRequests)
         return;
     m_parsePaused = false;
-    http_parser_pause(&m_parser, 0);
     processInput();
 }
 

@@ -4,14 +4,13 @@
 
 #include "httprequest.h"
 #include "requestdeadline.h"
+#include "requestparser.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QTimer>
-
-#include <http_parser.h>
 
 #include <optional>
 
@@ -22,8 +21,8 @@ namespace cachette::http {
 class HttpExchange;
 class HttpServer;
 
-// Feeds the socket's bytes to libhttp-parser, turns every complete request into an HttpExchange
-// handed to the server at once, and writes the answers back strictly in request order. The
+// Feeds the socket's bytes to a RequestParser, turns every complete request into an HttpExchange
+// handed on at once (requestReady()), and writes the answers back strictly in request order. The
 // exchange at the front of m_queue writes straight to the socket; the ones behind it buffer
 // their bytes until they reach the front.
 class HttpConnection : public QObject
@@ -61,38 +60,19 @@ public:
     void flushFor(HttpExchange *exchange);
     void exchangeDone(HttpExchange *exchange);
 
+Q_SIGNALS:
+    // A request for the server's access checks and handler.
+    void requestReady(cachette::http::HttpExchange *exchange);
+    // The connection is closed and deletes itself; not emitted once detached.
+    void closed(cachette::http::HttpConnection *connection);
+
 private:
     // Pipelined requests beyond this stay unparsed (and, once the socket's read buffer is full,
     // unread) until answers drain, so a client cannot make us hold an unbounded number of requests.
     static constexpr qsizetype kMaxQueuedRequests = 64;
 
-    struct Rejection
-    {
-        int status = 0;
-        const char *code = nullptr;
-        QString message;
-    };
-
-    static const http_parser_settings s_settings;
-    static HttpConnection *self(http_parser *parser);
-    static int onMessageBegin(http_parser *parser);
-    static int onUrl(http_parser *parser, const char *at, size_t length);
-    static int onHeaderField(http_parser *parser, const char *at, size_t length);
-    static int onHeaderValue(http_parser *parser, const char *at, size_t length);
-    static int onHeadersComplete(http_parser *parser);
-    static int onBody(http_parser *parser, const char *at, size_t length);
-    static int onChunkHeader(http_parser *parser);
-    static int onMessageComplete(http_parser *parser);
-
-    bool addHeaderBytes(size_t length);
-    int reject(int status, const char *code, const QString &message);
-    int rejectTooLarge();   // 413
-    char byteBefore(const char *at, int back) const;   // back ≤ kFedHistory
-    void rememberFed(const char *data, size_t parsed);
-    bool headersEndInCrlf(const char *finalLf) const;
-    void splitTarget();
-    void sendContinueIfExpected();
-    void completeRequest();
+    void followProgress(const RequestParser::Progress &progress);
+    void completeRequest(HttpRequest request, bool keepAlive);
 
     void onReadyRead();
     void onBytesWritten();
@@ -119,22 +99,11 @@ private:
     HttpServer *m_server;
     QTcpSocket *m_socket;
     QHostAddress m_peer;
-    const qsizetype m_maxHeaderBytes;
-    const qsizetype m_maxBodyBytes;
     const int m_idleTimeoutMs;
 
-    http_parser m_parser;
-    HttpRequest m_current;          // the request being parsed
-    qsizetype m_headerBytes = 0;
-    bool m_lastWasValue = false;    // header callbacks: a field after a value starts a new header
-    // Where the bytes being parsed start, and the two bytes fed just before them: header
-    // callbacks look at what precedes a field or value to tell CRLF from a bare LF or a fold,
-    // and the end of the headers is checked the same way.
-    const char *m_feedStart = nullptr;
-    static constexpr size_t kFedHistory = 3;
-    char m_fedBefore[kFedHistory] = {0, 0, 0};
-    bool m_checkingHeaderEnd = false;   // paused at the end of the headers to look at their last LF
-    Rejection m_rejection;          // set by a callback that refused the request
+    RequestParser m_parser;
+    RequestParser::Rejection m_rejection;   // to answer once the requests before it are handed on
+    HttpRequest m_rejected;                  // what had arrived of the refused request
 
     QList<HttpExchange *> m_queue;  // unanswered exchanges, oldest first
     QList<HttpExchange *> m_fresh;  // parsed but not yet handed to the server

@@ -3,12 +3,11 @@
 #include "httpconnection.h"
 #include "httpwire.h"
 #include "processresources.h"
+#include "requestparser.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpSocket>
-
-#include <http_parser.h>
 
 #include <algorithm>
 
@@ -101,19 +100,6 @@ bool constantTimeEquals(const QByteArray &given, const QByteArray &secret)
     return difference == 0;
 }
 
-// libhttp-parser has its own, process-wide, header limit (80 KiB by default). Raise it when our
-// configured limit is larger so that ours is the one that applies; never lower it, since
-// another server in the process may need more.
-void raiseParserHeaderLimit(qsizetype limit)
-{
-    static qsizetype current = HTTP_MAX_HEADER_SIZE;
-    const qsizetype wanted = limit + 8 * 1024;
-    if (wanted > current && wanted <= 0x7fffffff) {
-        http_parser_set_max_header_size(uint32_t(wanted));
-        current = wanted;
-    }
-}
-
 QString describeListenError(const QTcpServer &server, const QHostAddress &address, quint16 port)
 {
     const QString where = address.toString();
@@ -160,7 +146,7 @@ HttpServer::~HttpServer()
 bool HttpServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     close();
-    raiseParserHeaderLimit(m_limits.maxHeaderBytes);
+    RequestParser::raiseLibraryHeaderLimit(m_limits.maxHeaderBytes);
     raiseOpenFileLimit(m_limits.maxConnections);
     // Qt's default backlog of 50 drops the SYNs of a burst of clients connecting at once; they
     // retry after 1, 3, 7 s. The kernel caps it at net.core.somaxconn.
@@ -208,6 +194,8 @@ void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
         auto *connection = new HttpConnection(this, socket);
+        connect(connection, &HttpConnection::requestReady, this, &HttpServer::dispatch);
+        connect(connection, &HttpConnection::closed, this, &HttpServer::connectionClosed);
         if (m_connections.size() >= m_limits.maxConnections && !makeRoom()) {
             // Not counted: it only says no and goes away.
             const QByteArray body = errorBody(
@@ -243,8 +231,7 @@ bool HttpServer::makeRoom()
 
 void HttpServer::connectionClosed(HttpConnection *connection)
 {
-    m_connections.remove(connection);
-    connection->deleteLater();
+    m_connections.remove(connection);   // it deletes itself
     m_heapTrimmer->connectionCountChanged(int(m_connections.size()));
 }
 

@@ -62,7 +62,6 @@ public:
     void setLimits(const ServerLimits &limits) { m_limits = limits; }
     const ServerLimits &limits() const { return m_limits; }
     void setAccessPolicy(const AccessPolicy &policy) { m_access = policy; }
-    const AccessPolicy &accessPolicy() const { return m_access; }
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     void setErrorFormatter(ErrorFormatter formatter) { m_errorFormatter = std::move(formatter); }
     QByteArray errorBodyFor(const HttpRequest &request, int status, const QString &message,
@@ -77,7 +76,6 @@ public:
     int connectionCount() const;
 
 private:
-    friend class HttpConnection;
     void onNewConnection();
     void dispatch(HttpExchange *exchange);   // access checks, then the handler
     // Each answers the exchange itself and returns false when the request may not go on.

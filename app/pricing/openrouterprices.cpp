@@ -12,6 +12,7 @@ namespace cachette::pricing {
 namespace {
 
 constexpr double kPerMillion = 1'000'000.0;
+constexpr int kTimeoutMs = 30'000;
 
 // OpenRouter sends USD per token as a string ("0.0000025"); numbers are taken too.
 std::optional<double> perMillion(const QJsonValue &perToken)
@@ -91,7 +92,7 @@ void OpenRouterPriceUpdate::start()
     }
     QNetworkRequest request(m_url);
     request.setRawHeader("Accept", "application/json");
-    request.setTransferTimeout(m_timeoutMs);
+    request.setTransferTimeout(kTimeoutMs);
     m_reply = m_network->get(request);
     connect(m_reply, &QNetworkReply::finished, this, &OpenRouterPriceUpdate::onFinished);
 }

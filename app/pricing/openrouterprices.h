@@ -32,7 +32,6 @@ public:
     ~OpenRouterPriceUpdate() override;
 
     void setUrl(const QUrl &url) { m_url = url; }     // tests point it at a local server
-    void setTimeoutMs(int ms) { m_timeoutMs = ms; }
     QUrl url() const { return m_url; }
     bool isRunning() const { return !m_reply.isNull(); }
 
@@ -49,7 +48,6 @@ private:
 
     QNetworkAccessManager *m_network;
     QUrl m_url = defaultUrl();
-    int m_timeoutMs = 30'000;
     QPointer<QNetworkReply> m_reply;
 };
 

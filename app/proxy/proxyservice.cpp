@@ -12,7 +12,6 @@
 #include "store/store.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QPointer>
 #include <QRegularExpression>
@@ -85,16 +84,6 @@ QByteArray withIncludeUsage(const QByteArray &body, const QJsonObject &parsed)
 }
 
 } // namespace
-
-qint64 monotonicUs()
-{
-    static QElapsedTimer clock = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return clock.nsecsElapsed() / 1000;
-}
 
 QByteArray upstreamBody(const QByteArray &clientBody, const CachedRequest &request)
 {

@@ -99,9 +99,7 @@ Vector LocalEmbedder::embedOne(const QString &text) const
     Vector v(size_t(m_options.dimension), 0.0f);
     const quint64 dim = quint64(m_options.dimension);
     for (const auto &[hash, weightAndCount] : bag) {
-        float weight = weightAndCount.first * (1.0f + std::log(float(weightAndCount.second)));
-        if (!m_featureWeights.isEmpty())
-            weight *= m_featureWeights.value(hash, 1.0f);
+        const float weight = weightAndCount.first * (1.0f + std::log(float(weightAndCount.second)));
         const float sign = (hash >> 63) ? -1.0f : 1.0f;
         v[size_t((hash & 0x7fffffffffffffffULL) % dim)] += sign * weight;
     }

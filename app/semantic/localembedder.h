@@ -2,10 +2,7 @@
 
 #include "embedder.h"
 
-#include <QHash>
-
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace cachette::semantic {
@@ -59,14 +56,10 @@ public:
     std::vector<Feature> features(const QString &text) const;
     const LocalEmbedderOptions &options() const { return m_options; }
 
-    // Experiments only (the benchmark's IDF comparison): multiplies each feature's weight.
-    void setFeatureWeights(QHash<quint64, float> weights) { m_featureWeights = std::move(weights); }
-
 private:
     void addWordFeatures(const std::vector<std::string> &words, std::vector<Feature> &out) const;
 
     LocalEmbedderOptions m_options;
-    QHash<quint64, float> m_featureWeights;
 };
 
 } // namespace cachette::semantic

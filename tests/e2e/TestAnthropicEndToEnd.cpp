@@ -113,9 +113,7 @@ class TestAnthropicEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString binary = CachetteProcess::binaryPath();
-        QVERIFY2(!binary.isEmpty(), "CACHETTE_BINARY is not set: run through ctest");
-        QVERIFY2(QFileInfo(binary).isExecutable(), qPrintable(binary + QStringLiteral(" is not an executable")));
+        E2E_REQUIRE_BINARY();
     }
 
     void nonStreamMissThenHit()

@@ -129,7 +129,7 @@ class TestCrashSafetyEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!CachetteProcess::binaryPath().isEmpty(), "CACHETTE_BINARY is not set");
+        E2E_REQUIRE_BINARY();
     }
 
     void killDuringWriteStorm_data()
@@ -176,8 +176,10 @@ private Q_SLOTS:
                 return int(std::count_if(storm.cbegin(), storm.cend(),
                                          [](const ProxyCall *c) { return c->isFinished(); }));
             };
-            QVERIFY2(QTest::qWaitFor([&] { return answered() >= killAfterAnswers; }, 20'000),
-                     qPrintable(QStringLiteral("%1 of %2 answered").arg(answered()).arg(killAfterAnswers)));
+            QTRY_VERIFY2_WITH_TIMEOUT(answered() >= killAfterAnswers,
+                                      qPrintable(QStringLiteral("%1 of %2 answered")
+                                                     .arg(answered()).arg(killAfterAnswers)),
+                                      20'000);
             proxy.kill();   // SIGKILL: no shutdown code runs, whatever the writer was doing stays
             QVERIFY(!proxy.isRunning());
             QVERIFY(ProxyClient::waitAll(storm, 10'000));   // the rest fail: the server is gone

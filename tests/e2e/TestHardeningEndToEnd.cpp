@@ -245,7 +245,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!CachetteProcess::binaryPath().isEmpty(), "CACHETTE_BINARY is not set");
+        E2E_REQUIRE_BINARY();
     }
 
     void dotSegmentsNeverReachTheProvider()

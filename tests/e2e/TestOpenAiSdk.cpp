@@ -134,9 +134,7 @@ private:
 
 void TestOpenAiSdk::initTestCase()
 {
-    const QString binary = CachetteProcess::binaryPath();
-    QVERIFY2(!binary.isEmpty(), "CACHETTE_BINARY is not set: run through ctest");
-    QVERIFY2(QFileInfo(binary).isExecutable(), qPrintable(binary + QStringLiteral(" is not an executable")));
+    E2E_REQUIRE_BINARY();
 
     m_node = QStandardPaths::findExecutable(QStringLiteral("node"));
     if (m_node.isEmpty())

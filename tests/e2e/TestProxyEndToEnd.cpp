@@ -80,9 +80,7 @@ private Q_SLOTS:
 
 void TestProxyEndToEnd::initTestCase()
 {
-    const QString binary = CachetteProcess::binaryPath();
-    QVERIFY2(!binary.isEmpty(), "CACHETTE_BINARY is not set: run through ctest");
-    QVERIFY2(QFileInfo(binary).isExecutable(), qPrintable(binary + QStringLiteral(" is not an executable")));
+    E2E_REQUIRE_BINARY();
 }
 
 void TestProxyEndToEnd::healthz()

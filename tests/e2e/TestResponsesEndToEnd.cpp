@@ -97,9 +97,7 @@ class TestResponsesEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString binary = CachetteProcess::binaryPath();
-        QVERIFY2(!binary.isEmpty(), "CACHETTE_BINARY is not set: run through ctest");
-        QVERIFY2(QFileInfo(binary).isExecutable(), qPrintable(binary));
+        E2E_REQUIRE_BINARY();
     }
 
     void jsonMissThenHit()

@@ -42,7 +42,7 @@ class TestSemanticEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!CachetteProcess::binaryPath().isEmpty(), "CACHETTE_BINARY is not set");
+        E2E_REQUIRE_BINARY();
     }
 
     void paraphraseInSameConversationHits()

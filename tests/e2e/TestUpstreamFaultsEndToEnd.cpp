@@ -51,7 +51,7 @@ class TestUpstreamFaultsEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!CachetteProcess::binaryPath().isEmpty(), "CACHETTE_BINARY is not set");
+        E2E_REQUIRE_BINARY();
     }
 
     // Each fault comes on a warm keep-alive connection, right after a good answer on it: the

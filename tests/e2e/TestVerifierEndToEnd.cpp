@@ -66,7 +66,7 @@ class TestVerifierEndToEnd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!CachetteProcess::binaryPath().isEmpty(), "CACHETTE_BINARY is not set");
+        E2E_REQUIRE_BINARY();
     }
 
     void nearTwinsOfAnotherMeaningMiss_data()

@@ -72,6 +72,16 @@ inline QString chatText(const QByteArray &chatCompletion)
 
 } // namespace cachette::test
 
+// For initTestCase(): the suite fails (it never skips) when CACHETTE_BINARY is unset or is not
+// an executable, so a misconfigured run cannot pass with nothing tested.
+#define E2E_REQUIRE_BINARY()                                                                       \
+    do {                                                                                           \
+        const QString e2eBinary_ = cachette::test::CachetteProcess::binaryPath();                  \
+        QVERIFY2(!e2eBinary_.isEmpty(), "CACHETTE_BINARY is not set: run through ctest");          \
+        QVERIFY2(QFileInfo(e2eBinary_).isExecutable(),                                             \
+                 qPrintable(e2eBinary_ + QStringLiteral(" is not an executable")));                \
+    } while (false)
+
 // Starts a FakeUpstream named `name` on 127.0.0.1:<any>.
 #define E2E_START_UPSTREAM(name)                                                                   \
     cachette::test::FakeUpstream name;                                                             \

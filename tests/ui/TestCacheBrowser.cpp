@@ -6,8 +6,10 @@
 #include "store/store.h"
 
 #include "e2e.h"
+#include "uitest.h"
 
 #include <QAbstractButton>
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -219,15 +221,15 @@ void TestCacheBrowser::startEngine(bool withUpstream)
         QVERIFY(m_upstream->start());
         config.upstream = QUrl(m_upstream->baseUrl());
     }
-    QString error;
-    QVERIFY2(m_host->configure(config, &error), qPrintable(error));
-    m_host->start();
-    QTRY_COMPARE(m_host->state(), Engine::State::Running);
+    UI_START_HOST(m_host, config);
 }
 
 void TestCacheBrowser::showView()
 {
     m_view = std::make_unique<CacheBrowserView>(m_host.get());
+    // Every suite's loads, sorts, reloads and removals also check the model's consistency.
+    new QAbstractItemModelTester(m_view->model(), QAbstractItemModelTester::FailureReportingMode::Fatal,
+                                 m_view->model());
     m_view->resize(1100, 760);
     m_view->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
@@ -466,9 +468,7 @@ void TestCacheBrowser::pagesThroughThousandsOfEntries()
     table->setFocus();
 
     table->scrollToBottom();
-    QTest::qWait(50);   // let it paint the last page
-    const int lastVisible = table->rowAt(table->viewport()->height() - 2);
-    QCOMPARE(lastVisible, n - 1);
+    QTRY_COMPARE(table->rowAt(table->viewport()->height() - 2), n - 1);   // the last page is shown
     QCOMPARE(model->keyAt(n - 1), keyOf(0));
     QCOMPARE(model->index(n - 1, EntryTableModel::Prompt).data().toString(),
              QStringLiteral("question 0 about topic0"));
@@ -526,7 +526,7 @@ void TestCacheBrowser::cancelledDeleteKeepsRows()
     QTest::keyClick(m_view->table(), Qt::Key_Delete);
     QCOMPARE(answerer.question(), QStringLiteral("Delete 1 cached answer?"));
     m_host->flush();
-    QTest::qWait(300);
+    QTest::qWait(300);   // deliberately: nothing is deleted in that time
     QCOMPARE(m_view->model()->rowCount(), 4);
     QCOMPARE(sqlCount(dbPath()), 4);
 }

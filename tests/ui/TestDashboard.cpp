@@ -492,9 +492,7 @@ private Q_SLOTS:
         FakeUpstream upstream;
         QVERIFY(upstream.start());
         logLines(fixture());
-        QVERIFY(m_host->configure(testConfig(m_data->path(), 0, upstream.baseUrl())));
-        m_host->start();
-        QTRY_COMPARE(m_host->state(), Engine::State::Running);
+        UI_START_HOST(m_host, testConfig(m_data->path(), 0, upstream.baseUrl()));
 
         DashboardView view(m_host.get());
         view.show();

@@ -7,6 +7,7 @@
 #include "requests/requestsview.h"
 #include "uitest.h"
 
+#include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -19,6 +20,18 @@ using cachette::ui::EngineHost;
 using cachette::ui::RequestLogModel;
 using cachette::ui::RequestsView;
 
+namespace {
+
+// The log model and the filter over it stay consistent (QAbstractItemModelTester, fatal on the
+// first violation) for as long as they live.
+void testModels(RequestsView &view)
+{
+    for (QAbstractItemModel *model : {static_cast<QAbstractItemModel *>(view.model()), view.table()->model()})
+        new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::Fatal, model);
+}
+
+} // namespace
+
 class TestRequestsView : public QObject
 {
     Q_OBJECT
@@ -28,9 +41,7 @@ private Q_SLOTS:
         QVERIFY(m_upstream.start());
         m_data = std::make_unique<QTemporaryDir>();
         m_host = std::make_unique<EngineHost>();
-        QVERIFY(m_host->configure(testConfig(m_data->path(), 0, m_upstream.baseUrl())));
-        m_host->start();
-        QTRY_COMPARE(m_host->state(), Engine::State::Running);
+        UI_START_HOST(m_host, testConfig(m_data->path(), 0, m_upstream.baseUrl()));
     }
 
     void cleanup()
@@ -42,6 +53,7 @@ private Q_SLOTS:
     void showsARowAfterARequest()
     {
         RequestsView view(m_host.get());
+        testModels(view);
         view.show();
         QCOMPARE(view.model()->rowCount(), 0);
         QVERIFY(view.findChild<QLabel *>(QStringLiteral("requestsEmpty"))->isVisible());
@@ -59,6 +71,10 @@ private Q_SLOTS:
         QCOMPARE(cell(view, 0, RequestLogModel::Outcome), QStringLiteral("hit"));   // newest on top
         QCOMPARE(view.model()->index(0, RequestLogModel::Outcome).data(Qt::ForegroundRole)
                      .value<QColor>(), ui::outcomeColor(store::Outcome::Hit));
+
+        m_host->flush();
+        view.reload();   // under the model testers: a reset from the database
+        QTRY_COMPARE(view.model()->rowCount(), 2);
     }
 
     // A request on a provider route names it; the default /v1 shows a dash.
@@ -68,6 +84,7 @@ private Q_SLOTS:
         config.routes.insert(QStringLiteral("team"), QUrl(m_upstream.baseUrl()));
         QVERIFY(m_host->configure(config));
         RequestsView view(m_host.get());
+        testModels(view);
         ProxyClient client(rootOf(m_host->baseUrl()));
         QCOMPARE(client.post(QStringLiteral("/team/v1/chat/completions"),
                              chatRequest(QStringLiteral("routed"))).status, 200);
@@ -86,6 +103,7 @@ private Q_SLOTS:
         m_host->flush();   // both committed; their signals may still be queued
 
         RequestsView view(m_host.get());
+        testModels(view);
         QCOMPARE(view.model()->rowCount(), 2);
         QCoreApplication::processEvents();   // late signals for those two must not add rows
         QCOMPARE(view.model()->rowCount(), 2);
@@ -96,6 +114,7 @@ private Q_SLOTS:
     void filtersByOutcomeAndText()
     {
         RequestsView view(m_host.get());
+        testModels(view);
         chat(QStringLiteral("x"));
         chat(QStringLiteral("x"));
         chat(QStringLiteral("y"));
@@ -119,6 +138,7 @@ private Q_SLOTS:
     void activatingARowAsksForItsEntry()
     {
         RequestsView view(m_host.get());
+        testModels(view);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QSignalSpy stored(m_host.get(), &EngineHost::entryStored);

@@ -43,9 +43,7 @@ private Q_SLOTS:
         QVERIFY(m_upstream.start());
         m_data = std::make_unique<QTemporaryDir>();
         m_host = std::make_unique<EngineHost>();
-        QVERIFY(m_host->configure(testConfig(m_data->path(), 0, m_upstream.baseUrl())));
-        m_host->start();
-        QTRY_COMPARE(m_host->state(), Engine::State::Running);
+        UI_START_HOST(m_host, testConfig(m_data->path(), 0, m_upstream.baseUrl()));
         openSettings()->clear();
     }
 

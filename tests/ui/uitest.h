@@ -81,6 +81,16 @@ inline QJsonObject chatRequest(const QString &prompt)
 
 } // namespace cachette::test
 
+// A running engine host: host (an EngineHost *) configured with config, started, and waited for
+// until it runs; the test fails with the configuration error, if any.
+#define UI_START_HOST(host, config)                                                                \
+    do {                                                                                           \
+        QString uiHostError_;                                                                      \
+        QVERIFY2((host)->configure((config), &uiHostError_), qPrintable(uiHostError_));            \
+        (host)->start();                                                                           \
+        QTRY_COMPARE((host)->state(), cachette::Engine::State::Running);                           \
+    } while (false)
+
 // QTEST_MAIN with a private home set up first.
 #define CACHETTE_UI_TEST_MAIN(TestClass)                                   \
     int main(int argc, char **argv)                                        \

@@ -155,7 +155,7 @@ private Q_SLOTS:
         QVERIFY(client.waitConnected());
         client.send(get("/ok") + "NONSENSE\r\n\r\n");
         QTRY_VERIFY(first);
-        QTest::qWait(30);
+        QTest::qWait(30);   // deliberately: no answer comes in that time
         QCOMPARE(client.reader.complete, 0);   // the 400 waits behind the unanswered request
         echoPath(first);
         QVERIFY(client.waitForResponses(2));

@@ -172,7 +172,7 @@ private Q_SLOTS:
         QVERIFY(client.waitConnected());
         client.send("POST /p HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
                     "Expect: 100-continue\r\n\r\n");
-        QVERIFY(QTest::qWaitFor([&] { return client.raw.contains("100 Continue\r\n\r\n"); }, kWaitMs));
+        QTRY_VERIFY_WITH_TIMEOUT(client.raw.contains("100 Continue\r\n\r\n"), kWaitMs);
         client.send("hello");
         QVERIFY(client.waitForResponses(2));
         QCOMPARE(client.response(0).status, 100);
@@ -230,7 +230,7 @@ private Q_SLOTS:
             QVERIFY(client.waitClosed());
             QTRY_COMPARE(m_fixture.server->connectionCount(), 0);
         } else {
-            QTest::qWait(50);
+            QTest::qWait(50);   // deliberately: the connection stays open that long
             QVERIFY(!client.closed);
             QCOMPARE(m_fixture.server->connectionCount(), 1);
         }
@@ -309,7 +309,7 @@ private Q_SLOTS:
             all += get("/r" + QByteArray::number(i));
         client.send(all);
         QTRY_COMPARE(held.size(), 64);
-        QTest::qWait(50);
+        QTest::qWait(50);   // deliberately: no more requests are parsed in that time
         QCOMPARE(held.size(), 64);   // the rest waits unparsed
         QCOMPARE(client.reader.complete, 0);
         hold = false;

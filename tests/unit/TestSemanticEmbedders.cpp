@@ -5,7 +5,6 @@
 #include "semantic/semanticcache.h"
 #include "semantic/textfeatures.h"
 
-#include <QDeadlineTimer>
 #include <QSignalSpy>
 #include <QJsonArray>
 #include <QTcpServer>
@@ -40,9 +39,7 @@ Embeddings embedAndWait(Embedder &embedder, const QStringList &texts, int timeou
 {
     std::optional<Embeddings> result;
     embedder.embed(texts, [&result](const Embeddings &e) { result = e; });
-    QDeadlineTimer deadline(timeoutMs);
-    while (!result && !deadline.hasExpired())
-        QTest::qWait(10);
+    (void)QTest::qWaitFor([&result] { return result.has_value(); }, timeoutMs);
     return result.value_or(Embeddings::failure(QStringLiteral("the test timed out")));
 }
 

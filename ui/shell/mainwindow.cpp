@@ -1,13 +1,15 @@
 #include "mainwindow.h"
 
+#include "browser/cachebrowserview.h"
+#include "dashboard/dashboardview.h"
 #include "host/enginehost.h"
 #include "errorbanner.h"
-#include "placeholderpage.h"
 #include "proxystatusbar.h"
 #include "requests/requestsview.h"
 #include "settings/appsettings.h"
 #include "settings/settingsview.h"
 #include "shellresources.h"
+#include "thresholds/thresholdsview.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -20,21 +22,6 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
-#if __has_include("browser/cachebrowserview.h")
-#include "browser/cachebrowserview.h"
-#define CACHETTE_HAVE_BROWSER 1
-#endif
-
-#if __has_include("thresholds/thresholdsview.h")
-#include "thresholds/thresholdsview.h"
-#define CACHETTE_HAVE_THRESHOLDS 1
-#endif
-
-#if __has_include("dashboard/dashboardview.h")
-#include "dashboard/dashboardview.h"
-#define CACHETTE_HAVE_DASHBOARD 1
-#endif
-
 namespace cachette::ui {
 
 namespace {
@@ -42,14 +29,6 @@ namespace {
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kSplitter = QStringLiteral("window/splitter");
 const QString kPage = QStringLiteral("window/page");
-
-// The browser may or may not offer showEntry(); call it only when it does.
-template <typename View>
-void showEntryIn(View *view, const QByteArray &key)
-{
-    if constexpr (requires { view->showEntry(key); })
-        view->showEntry(key);
-}
 
 const char *kSidebarStyle = R"(
 QListWidget#sidebar { border: none; background: transparent; outline: none; }
@@ -230,41 +209,18 @@ void MainWindow::addPage(Page page, const QString &name, const QString &icon, QW
 
 QWidget *MainWindow::buildDashboardPage()
 {
-#ifdef CACHETTE_HAVE_DASHBOARD
     m_dashboard = new DashboardView(m_host);
-#else
-    m_dashboard = new PlaceholderPage(QStringLiteral(":/icons/page-dashboard.svg"),
-                                      QStringLiteral("Dashboard"),
-                                      QStringLiteral("Costs and savings charts arrive with the "
-                                                     "costs feature: what each model cost, and "
-                                                     "what the cache saved you, day by day."));
-#endif
     return m_dashboard;
 }
 
 QWidget *MainWindow::buildThresholdsPage()
 {
-#ifdef CACHETTE_HAVE_THRESHOLDS
     return new ThresholdsView(m_host);
-#else
-    return new PlaceholderPage(QStringLiteral(":/icons/page-thresholds.svg"),
-                               QStringLiteral("Thresholds"),
-                               QStringLiteral("Similarity thresholds per model arrive with the "
-                                              "semantic cache: how close a new prompt must be "
-                                              "to a cached one to reuse its answer."));
-#endif
 }
 
 QWidget *MainWindow::buildCachePage()
 {
-#ifdef CACHETTE_HAVE_BROWSER
     m_cache = new CacheBrowserView(m_host, nullptr);
-#else
-    m_cache = new PlaceholderPage(QStringLiteral(":/icons/page-cache.svg"), QStringLiteral("Cache"),
-                                  QStringLiteral("The cache browser arrives with the cache "
-                                                 "feature: search cached answers, pin the good "
-                                                 "ones, delete the bad."));
-#endif
     return m_cache;
 }
 
@@ -297,11 +253,7 @@ QWidget *MainWindow::page(Page page) const
 void MainWindow::showEntry(const QByteArray &key)
 {
     showPage(Page::Cache);
-#ifdef CACHETTE_HAVE_BROWSER
-    showEntryIn(static_cast<CacheBrowserView *>(m_cache), key);
-#else
-    Q_UNUSED(key);
-#endif
+    m_cache->showEntry(key);
 }
 
 void MainWindow::onStateChanged()

@@ -9,6 +9,7 @@ class QStackedWidget;
 
 namespace cachette::ui {
 
+class CacheBrowserView;
 class EngineHost;
 class ErrorBanner;
 class ProxyStatusBar;
@@ -81,7 +82,7 @@ private:
     RequestsView *m_requests = nullptr;
     SettingsView *m_settings = nullptr;
     QWidget *m_dashboard = nullptr;
-    QWidget *m_cache = nullptr;
+    CacheBrowserView *m_cache = nullptr;
     bool m_hidesToTray = false;
 };
 
