@@ -5,7 +5,7 @@
 #include "placeholderpage.h"
 #include "proxystatusbar.h"
 #include "requests/requestsview.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "settings/settingsview.h"
 #include "shellresources.h"
 
