@@ -3,7 +3,7 @@
 // hover texts, the empty state, and live refresh as the proxy logs requests.
 
 #include "dashboard/bucketcharts.h"
-#include "dashboard/dashboardformat.h"
+#include "common/format.h"
 #include "dashboard/dashboardview.h"
 #include "dashboard/statstile.h"
 #include "dashboard/timewindow.h"
@@ -33,7 +33,7 @@ using cachette::ui::BucketUnit;
 using cachette::ui::DashboardView;
 using cachette::ui::EngineHost;
 using cachette::ui::RangeKind;
-namespace fmt = cachette::ui::dashboardformat;
+namespace fmt = cachette::ui::format;
 
 namespace {
 

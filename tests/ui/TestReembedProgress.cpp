@@ -5,7 +5,7 @@
 
 #include "host/enginehost.h"
 #include "fakeupstream.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "settings/settingsview.h"
 #include "shell/proxystatusbar.h"
 #include "uitest.h"

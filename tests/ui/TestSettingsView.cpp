@@ -3,7 +3,7 @@
 #include "host/enginehost.h"
 #include "pricing/pricebook.h"
 #include "semantic/modelcheck.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "settings/settingsview.h"
 #include "uitest.h"
 

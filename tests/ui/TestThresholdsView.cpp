@@ -3,7 +3,7 @@
 
 #include "host/enginehost.h"
 #include "fakeupstream.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "store/entrycatalog.h"
 #include "thresholds/logpanels.h"
 #include "thresholds/refusalrulespanel.h"

@@ -1,6 +1,6 @@
 #include "entryrenderer.h"
 
-#include "browserformat.h"
+#include "common/format.h"
 
 #include "cache/conversation.h"
 
@@ -15,7 +15,7 @@ namespace cachette::ui::entryrenderer {
 
 namespace {
 
-namespace fmt = browserformat;
+namespace fmt = format;
 
 // Qt lays out rich text in one go: a 400 KB answer (or one long unbroken line) takes it
 // seconds. Past this, a message shows its beginning and says how much is left out; the

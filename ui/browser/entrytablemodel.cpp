@@ -1,6 +1,6 @@
 #include "entrytablemodel.h"
 
-#include "browserformat.h"
+#include "common/format.h"
 
 #include <QDateTime>
 #include <QIcon>
@@ -12,7 +12,7 @@ namespace cachette::ui {
 using store::EntrySummary;
 using store::SortColumn;
 
-namespace fmt = browserformat;
+namespace fmt = format;
 
 EntryTableModel::EntryTableModel(QObject *parent)
     : QAbstractTableModel(parent)
@@ -305,7 +305,7 @@ QVariant EntryTableModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         if (index.column() == Pinned && row->pinned) {
             if (m_pinIcon.isNull())
-                m_pinIcon = browserformat::pinIcon();
+                m_pinIcon = fmt::pinIcon();
             return m_pinIcon;
         }
         return {};
@@ -328,7 +328,7 @@ QVariant EntryTableModel::headerData(int section, Qt::Orientation orientation, i
     if (section == Pinned) {   // a narrow column: the pin says it, the tooltip names it
         if (role == Qt::DecorationRole) {
             if (m_pinIcon.isNull())
-                m_pinIcon = browserformat::pinIcon();
+                m_pinIcon = fmt::pinIcon();
             return m_pinIcon;
         }
         if (role == Qt::ToolTipRole || role == Qt::AccessibleTextRole)

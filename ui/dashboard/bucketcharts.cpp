@@ -1,7 +1,7 @@
 #include "bucketcharts.h"
 
 #include "chartstyle.h"
-#include "dashboardformat.h"
+#include "common/format.h"
 #include "modelpalette.h"
 
 #include <QtCharts/QBarSet>
@@ -14,7 +14,7 @@
 
 namespace cachette::ui {
 
-namespace fmt = dashboardformat;
+namespace fmt = format;
 
 namespace {
 

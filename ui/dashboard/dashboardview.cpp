@@ -2,14 +2,12 @@
 
 #include "bucketcharts.h"
 #include "common/proxystate.h"
-#include "dashboardformat.h"
+#include "common/format.h"
+#include "dashboardrangebar.h"
 #include "host/enginehost.h"
 #include "statstile.h"
 #include "tokenschart.h"
 
-#include <QButtonGroup>
-#include <QComboBox>
-#include <QDateEdit>
 #include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -18,14 +16,13 @@
 #include <QLabel>
 #include <QScrollArea>
 #include <QStackedWidget>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
 namespace cachette::ui {
 
-namespace fmt = dashboardformat;
+namespace fmt = format;
 
 namespace {
 
@@ -108,7 +105,8 @@ DashboardView::DashboardView(EngineHost *host, QWidget *parent)
     m_stack = new QStackedWidget;
     m_stack->addWidget(buildContent());
     m_stack->addWidget(buildEmptyPage());
-    m_rangeBar = buildRangeBar();
+    m_rangeBar = new DashboardRangeBar;
+    connect(m_rangeBar, &DashboardRangeBar::changed, this, &DashboardView::refresh);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(16, 12, 16, 8);
@@ -119,79 +117,6 @@ DashboardView::DashboardView(EngineHost *host, QWidget *parent)
     connect(m_host, &EngineHost::requestLogged, this, &DashboardView::onRequestLogged);
     connect(m_host, &EngineHost::stateChanged, this, &DashboardView::scheduleRefresh);
     refresh();
-}
-
-// The ranges as one segmented control, the model filter at the right; the custom range's
-// dates on a row of their own, so they fit at 800 px beside everything else.
-QWidget *DashboardView::buildRangeBar()
-{
-    auto *row = new QHBoxLayout;
-    row->setContentsMargins(0, 0, 0, 0);
-    row->setSpacing(0);
-    m_rangeButtons = new QButtonGroup(this);
-    const std::pair<RangeKind, QString> ranges[] = {
-        {RangeKind::Today, QStringLiteral("Today")},   {RangeKind::Week, QStringLiteral("7 days")},
-        {RangeKind::Month, QStringLiteral("30 days")}, {RangeKind::All, QStringLiteral("All")},
-        {RangeKind::Custom, QStringLiteral("Custom")},
-    };
-    for (const auto &[kind, name] : ranges) {
-        auto *button = new QToolButton;
-        button->setText(name);
-        button->setCheckable(true);
-        button->setProperty("rangeButton", true);
-        button->setProperty("first", kind == RangeKind::Today);
-        button->setProperty("last", kind == RangeKind::Custom);
-        button->setObjectName(QStringLiteral("range%1").arg(int(kind)));
-        m_rangeButtons->addButton(button, int(kind));
-        row->addWidget(button);
-    }
-    m_rangeButtons->button(int(m_range))->setChecked(true);
-    connect(m_rangeButtons, &QButtonGroup::idClicked, this, [this](int id) { setRange(RangeKind(id)); });
-    row->addStretch(1);
-    row->addSpacing(12);
-    m_model = new QComboBox;
-    m_model->setObjectName(QStringLiteral("modelFilter"));
-    m_model->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_model->setMinimumContentsLength(16);
-    m_model->addItem(QStringLiteral("All models"), QString());
-    connect(m_model, &QComboBox::activated, this, &DashboardView::refresh);
-    row->addWidget(m_model);
-
-    auto *bar = new QWidget;
-    auto *layout = new QVBoxLayout(bar);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(8);
-    layout->addLayout(row);
-    layout->addWidget(buildCustomDates());
-    return bar;
-}
-
-QWidget *DashboardView::buildCustomDates()
-{
-    m_customDates = new QWidget;
-    auto *layout = new QHBoxLayout(m_customDates);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(6);
-    m_from = new QDateEdit(QDate::currentDate().addDays(-13));
-    m_to = new QDateEdit(QDate::currentDate());
-    for (QDateEdit *edit : {m_from, m_to}) {
-        edit->setCalendarPopup(true);
-        edit->setDisplayFormat(QStringLiteral("d MMM yyyy"));
-        edit->setMaximumDate(QDate::currentDate().addYears(1));
-        connect(edit, &QDateEdit::dateChanged, this, [this] {
-            if (m_range == RangeKind::Custom)
-                refresh();
-        });
-    }
-    m_from->setObjectName(QStringLiteral("customFrom"));
-    m_to->setObjectName(QStringLiteral("customTo"));
-    layout->addWidget(new QLabel(QStringLiteral("From")));
-    layout->addWidget(m_from);
-    layout->addWidget(new QLabel(QStringLiteral("to")));
-    layout->addWidget(m_to);
-    layout->addStretch(1);
-    m_customDates->setVisible(false);
-    return m_customDates;
 }
 
 QWidget *DashboardView::buildEmptyPage()
@@ -314,39 +239,35 @@ void DashboardView::showEvent(QShowEvent *event)
 
 void DashboardView::setRange(RangeKind kind)
 {
-    m_range = kind;
-    m_rangeButtons->button(int(kind))->setChecked(true);
-    m_customDates->setVisible(kind == RangeKind::Custom);
+    m_rangeBar->setRange(kind);
     refresh();
 }
 
 void DashboardView::setCustomRange(QDate from, QDate to)
 {
-    const QSignalBlocker blockFrom(m_from);
-    const QSignalBlocker blockTo(m_to);
-    m_from->setDate(from);
-    m_to->setDate(to);
+    m_rangeBar->setCustomDates(from, to);
     setRange(RangeKind::Custom);
 }
 
 void DashboardView::setModelFilter(const QString &model)
 {
-    const int index = m_model->findData(model);
-    m_model->setCurrentIndex(qMax(0, index));
+    m_rangeBar->selectModel(model);
     refresh();
+}
+
+RangeKind DashboardView::range() const
+{
+    return m_rangeBar->range();
 }
 
 QString DashboardView::modelFilter() const
 {
-    return m_model->currentData().toString();
+    return m_rangeBar->model();
 }
 
 QStringList DashboardView::models() const
 {
-    QStringList names;
-    for (int i = 1; i < m_model->count(); ++i)
-        names.append(m_model->itemData(i).toString());
-    return names;
+    return m_rangeBar->models();
 }
 
 StatsTile *DashboardView::tile(const QString &objectName) const
@@ -419,13 +340,7 @@ bool DashboardView::updateModels(QString *error)
             names.append(model.model);
     }
     names.sort(Qt::CaseInsensitive);
-    const QString current = modelFilter();
-    const QSignalBlocker blocker(m_model);
-    m_model->clear();
-    m_model->addItem(QStringLiteral("All models"), QString());
-    for (const QString &name : names)
-        m_model->addItem(name, name);
-    m_model->setCurrentIndex(qMax(0, m_model->findData(current)));
+    m_rangeBar->setModels(names);
     return true;
 }
 
@@ -442,8 +357,10 @@ std::optional<qint64> DashboardView::firstLineMs() const
 
 TimeWindow DashboardView::currentWindow() const
 {
-    const std::optional<qint64> first = m_range == RangeKind::All ? firstLineMs() : std::nullopt;
-    return timeWindow(m_range, QDateTime::currentDateTime(), m_from->date(), m_to->date(), first);
+    const RangeKind kind = m_rangeBar->range();
+    const std::optional<qint64> first = kind == RangeKind::All ? firstLineMs() : std::nullopt;
+    return timeWindow(kind, QDateTime::currentDateTime(), m_rangeBar->customFrom(),
+                      m_rangeBar->customTo(), first);
 }
 
 void DashboardView::refresh()

@@ -10,15 +10,13 @@
 #include <QTimer>
 #include <QWidget>
 
-class QButtonGroup;
-class QComboBox;
-class QDateEdit;
 class QGridLayout;
 class QLabel;
 class QStackedWidget;
 
 namespace cachette::ui {
 
+class DashboardRangeBar;
 class EngineHost;
 class HitRateChart;
 class MoneyChart;
@@ -42,7 +40,7 @@ public:
     void setRange(RangeKind kind);
     void setCustomRange(QDate from, QDate to);   // and switches to Custom
     void setModelFilter(const QString &model);   // "" = all models
-    RangeKind range() const { return m_range; }
+    RangeKind range() const;
     QString modelFilter() const;
     QStringList models() const;                  // offered by the filter, "All models" aside
 
@@ -66,8 +64,6 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
-    QWidget *buildRangeBar();
-    QWidget *buildCustomDates();
     QWidget *buildEmptyPage();
     QWidget *buildContent();
     QWidget *buildTiles();
@@ -90,7 +86,6 @@ private:
     QString m_statsPath;
     DashboardData m_data;
     ModelPalette m_palette;
-    RangeKind m_range = RangeKind::Week;
     QSet<QString> m_knownModels;     // every model in the log, "" included
     bool m_modelsStale = true;
     bool m_stale = true;             // a refresh is owed for when the page is shown
@@ -98,12 +93,7 @@ private:
     QTimer m_refreshTimer;
     QTimer m_clock;
 
-    QWidget *m_rangeBar = nullptr;
-    QButtonGroup *m_rangeButtons = nullptr;
-    QWidget *m_customDates = nullptr;
-    QDateEdit *m_from = nullptr;
-    QDateEdit *m_to = nullptr;
-    QComboBox *m_model = nullptr;
+    DashboardRangeBar *m_rangeBar = nullptr;
     QStackedWidget *m_stack = nullptr;
     QLabel *m_empty = nullptr;
     QList<StatsTile *> m_tiles;

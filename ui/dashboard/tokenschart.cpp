@@ -1,7 +1,7 @@
 #include "tokenschart.h"
 
 #include "chartstyle.h"
-#include "dashboardformat.h"
+#include "common/format.h"
 #include "modelpalette.h"
 
 #include <QHBoxLayout>
@@ -13,7 +13,7 @@
 
 namespace cachette::ui {
 
-namespace fmt = dashboardformat;
+namespace fmt = format;
 
 TokensChart::TokensChart(QWidget *parent)
     : QFrame(parent)

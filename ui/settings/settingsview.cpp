@@ -1,36 +1,28 @@
 #include "settingsview.h"
 
+#include "embeddergroup.h"
 #include "formlabels.h"
 #include "modelcheckgroup.h"
-#include "reembednotes.h"
+#include "pricetableeditor.h"
 #include "routesgroup.h"
 
 #include "common/proxystate.h"
 #include "host/enginehost.h"
-#include "pricing/openrouterprices.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHash>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QNetworkAccessManager>
 #include <QLocale>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSpinBox>
-#include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
-
-#include <algorithm>
-#include <cmath>
-#include <functional>
 
 namespace cachette::ui {
 
@@ -50,13 +42,6 @@ QStringList splitOrigins(const QString &text)
         origins.append(origin);
     }
     return origins;
-}
-
-enum PriceColumn { ModelColumn, InputColumn, OutputColumn, CachedColumn, PriceColumns };
-
-QString priceText(double value)
-{
-    return QString::number(value, 'g', 15);
 }
 
 } // namespace
@@ -87,7 +72,9 @@ SettingsView::SettingsView(EngineHost *host, QWidget *parent)
     column->addWidget(m_routes);
     column->addWidget(buildCacheGroup());
     column->addWidget(buildAccessGroup());
-    column->addWidget(buildEmbeddingsGroup());
+    m_embedder = new EmbedderGroup(m_host, m_labelWidth);
+    connect(m_embedder, &EmbedderGroup::edited, this, &SettingsView::onEdited);
+    column->addWidget(m_embedder);
     m_modelCheck = new ModelCheckGroup(m_labelWidth);
     connect(m_modelCheck, &ModelCheckGroup::edited, this, &SettingsView::onEdited);
     connect(m_modelCheck, &ModelCheckGroup::submitted, this, [this] {
@@ -95,7 +82,9 @@ SettingsView::SettingsView(EngineHost *host, QWidget *parent)
             apply();
     });
     column->addWidget(m_modelCheck);
-    column->addWidget(buildPricesGroup());
+    m_prices = new PriceTableEditor;
+    connect(m_prices, &PriceTableEditor::edited, this, &SettingsView::onEdited);
+    column->addWidget(m_prices);
     column->addStretch(1);
     content->setMaximumWidth(kContentWidth);   // long form fields are hard to read
 
@@ -244,274 +233,9 @@ QWidget *SettingsView::buildAccessGroup()
     return group;
 }
 
-QWidget *SettingsView::buildEmbeddingsGroup()
-{
-    auto *group = new QGroupBox(QStringLiteral("Embeddings for near-repeats"));
-    QFormLayout *form = makeSettingsForm(group);
-    m_embedder = new QComboBox;
-    m_embedder->setObjectName(QStringLiteral("embedderCombo"));
-    m_embedder->addItem(QStringLiteral("Built-in (no network)"));
-    m_embedder->addItem(QStringLiteral("OpenAI-compatible endpoint"));
-    m_embedder->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    addRow(form, QStringLiteral("Embedder"),
-                 fieldWithNotes(leftAligned(m_embedder), makeHintLabel(QStringLiteral(
-                     "Near-repeats are found by comparing embeddings. After a change the "
-                     "cached entries are embedded again in the background. An endpoint's API "
-                     "key comes from CACHETTE_EMBEDDINGS_API_KEY and is never saved."))));
-    m_embeddingsUrl = new QLineEdit;
-    m_embeddingsUrl->setObjectName(QStringLiteral("embeddingsUrlEdit"));
-    m_embeddingsUrl->setPlaceholderText(QStringLiteral("http://127.0.0.1:11434/v1"));
-    addRow(form, QStringLiteral("Endpoint URL"), m_embeddingsUrl);
-    m_embeddingsModel = new QLineEdit;
-    m_embeddingsModel->setObjectName(QStringLiteral("embeddingsModelEdit"));
-    m_embeddingsModel->setPlaceholderText(QStringLiteral("nomic-embed-text"));
-    m_embeddingsError = makeErrorLabel(QStringLiteral("embeddingsError"));
-    // The re-embedding notes belong to this row: hidden, they take no room.
-    QWidget *model = fieldWithNotes(m_embeddingsModel, m_embeddingsError);
-    model->layout()->addWidget(new ReembedNotes(m_host, model));   // parented: hides itself
-    addRow(form, QStringLiteral("Model"), model);
-
-    connect(m_embedder, &QComboBox::currentIndexChanged, this, [this](int index) {
-        m_embeddingsUrl->setEnabled(index == 1);
-        m_embeddingsModel->setEnabled(index == 1);
-        onEdited();
-    });
-    connect(m_embeddingsUrl, &QLineEdit::textChanged, this, &SettingsView::onEdited);
-    connect(m_embeddingsModel, &QLineEdit::textChanged, this, &SettingsView::onEdited);
-    return group;
-}
-
-QWidget *SettingsView::buildPricesGroup()
-{
-    auto *group = new QGroupBox(QStringLiteral("Prices"));
-    auto *layout = new QVBoxLayout(group);
-    layout->setSpacing(8);
-    layout->addWidget(makeHintLabel(QStringLiteral(
-        "Your own prices in US dollars per million tokens, used instead of the built-in table "
-        "for these models. Leave cached input empty to use the input price.")));
-
-    m_prices = new QTableWidget(0, PriceColumns);
-    m_prices->setObjectName(QStringLiteral("priceTable"));
-    m_prices->setHorizontalHeaderLabels({QStringLiteral("Model"), QStringLiteral("Input $/1M"),
-                                         QStringLiteral("Output $/1M"),
-                                         QStringLiteral("Cached input $/1M")});
-    m_prices->verticalHeader()->hide();
-    m_prices->horizontalHeader()->setSectionResizeMode(ModelColumn, QHeaderView::Stretch);
-    for (int column = InputColumn; column < PriceColumns; ++column)
-        m_prices->horizontalHeader()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
-    m_prices->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_prices->setMinimumHeight(160);
-    layout->addWidget(m_prices);
-
-    m_pricesError = makeErrorLabel(QStringLiteral("pricesError"));
-    layout->addWidget(m_pricesError);
-
-    auto *add = new QPushButton(QStringLiteral("Add"));
-    add->setObjectName(QStringLiteral("addPriceButton"));
-    auto *remove = new QPushButton(QStringLiteral("Remove"));
-    remove->setObjectName(QStringLiteral("removePriceButton"));
-    m_updatePrices = new QPushButton(QStringLiteral("Update from OpenRouter…"));
-    m_updatePrices->setObjectName(QStringLiteral("updatePricesButton"));
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(add);
-    buttons->addWidget(remove);
-    buttons->addStretch(1);
-    buttons->addWidget(m_updatePrices);
-    layout->addLayout(buttons);
-
-    m_pricesStatus = makeHintLabel(QString());
-    m_pricesStatus->setObjectName(QStringLiteral("pricesStatus"));
-    m_pricesStatus->hide();
-    layout->addWidget(m_pricesStatus);
-
-    connect(add, &QPushButton::clicked, this, [this] {
-        addPriceRow(pricing::ModelPrice());
-        const int row = m_prices->rowCount() - 1;
-        m_prices->setCurrentCell(row, ModelColumn);
-        m_prices->editItem(m_prices->item(row, ModelColumn));
-    });
-    connect(remove, &QPushButton::clicked, this, [this] {
-        QList<int> rows;
-        for (const QModelIndex &index : m_prices->selectionModel()->selectedIndexes()) {
-            if (!rows.contains(index.row()))
-                rows.append(index.row());
-        }
-        if (rows.isEmpty() && m_prices->currentRow() >= 0)
-            rows.append(m_prices->currentRow());
-        std::sort(rows.begin(), rows.end(), std::greater<int>());
-        for (int row : rows)
-            m_prices->removeRow(row);
-        onEdited();
-    });
-    connect(m_updatePrices, &QPushButton::clicked, this, &SettingsView::updatePricesFromOpenRouter);
-    connect(m_prices, &QTableWidget::itemChanged, this, &SettingsView::onEdited);
-    return group;
-}
-
-void SettingsView::addPriceRow(const pricing::ModelPrice &price)
-{
-    const bool wasLoading = m_loading;
-    m_loading = true;   // one onEdited() for the row, not one per cell
-    const int row = m_prices->rowCount();
-    m_prices->insertRow(row);
-    const bool empty = price.model.isEmpty();
-    m_prices->setItem(row, ModelColumn, new QTableWidgetItem(price.model));
-    m_prices->setItem(row, InputColumn,
-                      new QTableWidgetItem(empty ? QString() : priceText(price.inputPerMillion)));
-    m_prices->setItem(row, OutputColumn,
-                      new QTableWidgetItem(empty ? QString() : priceText(price.outputPerMillion)));
-    m_prices->setItem(row, CachedColumn,
-                      new QTableWidgetItem(price.cachedInputPerMillion
-                                               ? priceText(*price.cachedInputPerMillion)
-                                               : QString()));
-    m_loading = wasLoading;
-    onEdited();
-}
-
-void SettingsView::loadPrices(const QList<pricing::ModelPrice> &prices)
-{
-    m_prices->setRowCount(0);
-    for (const pricing::ModelPrice &price : prices)
-        addPriceRow(price);
-}
-
-bool SettingsView::readPrices(QList<pricing::ModelPrice> *prices)
-{
-    prices->clear();
-    QString error;
-    const auto cell = [this](int row, int column) {
-        const QTableWidgetItem *item = m_prices->item(row, column);
-        return item ? item->text().trimmed() : QString();
-    };
-    static const char *const names[] = {"", "input", "output", "cached input"};
-    for (int row = 0; row < m_prices->rowCount() && error.isEmpty(); ++row) {
-        bool blank = true;
-        for (int column = 0; column < PriceColumns; ++column)
-            blank = blank && cell(row, column).isEmpty();
-        if (blank)
-            continue;   // a row just added and not filled in yet
-        pricing::ModelPrice price;
-        price.model = cell(row, ModelColumn);
-        if (price.model.isEmpty()) {
-            error = QStringLiteral("row %1: enter the model's name").arg(row + 1);
-            break;
-        }
-        for (int column = InputColumn; column < PriceColumns; ++column) {
-            const QString text = cell(row, column);
-            if (column == CachedColumn && text.isEmpty())
-                continue;
-            bool ok = false;
-            const double value = text.toDouble(&ok);
-            if (!ok || value < 0 || !std::isfinite(value)) {
-                error = QStringLiteral("%1: the %2 price must be a number of dollars per "
-                                       "million tokens, 0 or more")
-                            .arg(price.model, QLatin1String(names[column]));
-                break;
-            }
-            if (column == InputColumn)
-                price.inputPerMillion = value;
-            else if (column == OutputColumn)
-                price.outputPerMillion = value;
-            else
-                price.cachedInputPerMillion = value;
-        }
-        prices->append(price);
-    }
-    showFieldError(m_pricesError, error);
-    return error.isEmpty();
-}
-
-void SettingsView::updatePricesFromOpenRouter()
-{
-    if (!m_priceUpdate) {
-        m_priceUpdate = new pricing::OpenRouterPriceUpdate(new QNetworkAccessManager(this), this);
-        connect(m_priceUpdate, &pricing::OpenRouterPriceUpdate::finished, this,
-                [this](const QList<pricing::ModelPrice> &prices) {
-                    m_updatePrices->setEnabled(true);
-                    mergePrices(prices);
-                });
-        connect(m_priceUpdate, &pricing::OpenRouterPriceUpdate::failed, this,
-                [this](const QString &message) {
-                    m_updatePrices->setEnabled(true);
-                    m_pricesStatus->setText(asSentence(
-                        QStringLiteral("could not get prices from OpenRouter: %1").arg(message)));
-                    m_pricesStatus->show();
-                });
-    }
-    m_updatePrices->setEnabled(false);
-    m_pricesStatus->setText(QStringLiteral("Asking OpenRouter for its prices…"));
-    m_pricesStatus->show();
-    m_priceUpdate->start();
-}
-
-void SettingsView::mergePrices(const QList<pricing::ModelPrice> &fetched)
-{
-    QHash<QString, int> rows;
-    for (int row = 0; row < m_prices->rowCount(); ++row) {
-        if (const QTableWidgetItem *item = m_prices->item(row, ModelColumn))
-            rows.insert(item->text().trimmed().toLower(), row);
-    }
-    int updated = 0;
-    int added = 0;
-    m_loading = true;
-    for (const pricing::ModelPrice &price : fetched) {
-        const auto found = rows.constFind(price.model.toLower());
-        if (found == rows.constEnd()) {
-            addPriceRow(price);
-            ++added;
-            continue;
-        }
-        const int row = found.value();
-        m_prices->item(row, InputColumn)->setText(priceText(price.inputPerMillion));
-        m_prices->item(row, OutputColumn)->setText(priceText(price.outputPerMillion));
-        m_prices->item(row, CachedColumn)->setText(
-            price.cachedInputPerMillion ? priceText(*price.cachedInputPerMillion) : QString());
-        ++updated;
-    }
-    m_loading = false;
-    onEdited();
-    m_pricesStatus->setText(QStringLiteral("Prices of %1 models from OpenRouter are in the "
-                                           "table (%2 added, %3 updated). Apply to use them.")
-                                .arg(fetched.size()).arg(added).arg(updated));
-    m_pricesStatus->show();
-}
-
 SemanticPrefs SettingsView::savedSemantic() const
 {
     return m_saved.semantic.prefs.value_or(SemanticPrefs());
-}
-
-void SettingsView::loadEmbeddings(const QUrl &url, const QString &model)
-{
-    m_embedder->setCurrentIndex(url.isEmpty() ? 0 : 1);
-    m_embeddingsUrl->setText(url.toString());
-    m_embeddingsModel->setText(model);
-    m_embeddingsUrl->setEnabled(!url.isEmpty());
-    m_embeddingsModel->setEnabled(!url.isEmpty());
-}
-
-bool SettingsView::readEmbeddings(QUrl *url, QString *model)
-{
-    *url = QUrl();
-    model->clear();
-    if (m_embedder->currentIndex() == 0) {
-        showFieldError(m_embeddingsError, QString());
-        return true;
-    }
-    QString error;
-    const QString urlText = m_embeddingsUrl->text().trimmed();
-    *url = QUrl(urlText);
-    *model = m_embeddingsModel->text().trimmed();
-    if (urlText.isEmpty())
-        error = QStringLiteral("enter the endpoint's base URL, for example "
-                               "http://127.0.0.1:11434/v1");
-    else if (!validateUpstreamUrl(*url, &error))
-        error.replace(QStringLiteral("upstream URL"), QStringLiteral("endpoint URL"));
-    else if (model->isEmpty())
-        error = QStringLiteral("enter the embedding model's name, for example "
-                               "nomic-embed-text");
-    showFieldError(m_embeddingsError, error);
-    return error.isEmpty();
 }
 
 QWidget *SettingsView::buildButtonBar()
@@ -597,10 +321,10 @@ void SettingsView::load(const AppSettings &settings)
     m_isolate->setChecked(settings.isolateByApiKey);
     m_origins->setText(settings.allowedOrigins.join(QLatin1Char(' ')));
     const SemanticPrefs semantic = settings.semantic.prefs.value_or(SemanticPrefs());
-    loadEmbeddings(semantic.embeddingsUrl, semantic.embeddingsModel);
+    m_embedder->load(semantic.embeddingsUrl, semantic.embeddingsModel);
     m_modelCheck->load(semantic.modelCheckUrl, semantic.modelCheckModel);
-    loadPrices(m_savedPrices);
-    readPrices(&m_savedPrices);   // as the table shows them, so an untouched table is unchanged
+    m_prices->load(m_savedPrices);
+    m_prices->read(&m_savedPrices);   // as the table shows them, so an untouched table is unchanged
     m_loading = false;
     onEdited();
 }
@@ -629,7 +353,7 @@ qint64 SettingsView::ttlSeconds() const
     return qint64(m_ttl->value()) * m_ttlUnit->currentData().toLongLong();
 }
 
-bool SettingsView::readForm(AppSettings *settings)
+bool SettingsView::readForm(SettingsForm *settings)
 {
     QString error;
     bool ok = true;
@@ -695,13 +419,13 @@ void SettingsView::onEdited()
 {
     if (m_loading)
         return;
-    AppSettings form;
+    SettingsForm form;   // the semantic prefs are compared field by field below
     bool valid = readForm(&form);
     QList<pricing::ModelPrice> prices;
-    valid = readPrices(&prices) && valid;
+    valid = m_prices->read(&prices) && valid;
     QUrl embeddingsUrl;
     QString embeddingsModel;
-    valid = readEmbeddings(&embeddingsUrl, &embeddingsModel) && valid;
+    valid = m_embedder->read(&embeddingsUrl, &embeddingsModel) && valid;
     QUrl checkUrl;
     QString checkModel;
     valid = m_modelCheck->read(&checkUrl, &checkModel) && valid;
@@ -746,8 +470,8 @@ bool SettingsView::apply()
     QUrl embeddingsUrl;
     QString embeddingsModel;
     bool valid = readForm(&next);
-    valid = readPrices(&prices) && valid;
-    valid = readEmbeddings(&embeddingsUrl, &embeddingsModel) && valid;
+    valid = m_prices->read(&prices) && valid;
+    valid = m_embedder->read(&embeddingsUrl, &embeddingsModel) && valid;
     QUrl checkUrl;
     QString checkModel;
     valid = m_modelCheck->read(&checkUrl, &checkModel) && valid;

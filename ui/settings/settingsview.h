@@ -1,6 +1,6 @@
 #pragma once
 
-#include "appsettings.h"
+#include "common/appsettings.h"
 #include "pricing/modelprice.h"
 
 #include <QWidget>
@@ -12,17 +12,14 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
-class QTableWidget;
 class QTimer;
-
-namespace cachette::pricing {
-class OpenRouterPriceUpdate;
-}
 
 namespace cachette::ui {
 
+class EmbedderGroup;
 class EngineHost;
 class ModelCheckGroup;
+class PriceTableEditor;
 class RoutesGroup;
 
 // The Settings page: every field says what is wrong with it, in words, right under it.
@@ -37,7 +34,6 @@ public:
     // Flags given on the command line override the saved settings for this run; say so.
     void setCommandLineOverrides(const QStringList &flags);
 
-    AppSettings savedSettings() const { return m_saved; }
     bool apply();    // false when a field is invalid or the engine refused the configuration
     void revert();   // back to the saved settings
 
@@ -55,22 +51,11 @@ private:
     QWidget *buildProxyGroup();
     QWidget *buildCacheGroup();
     QWidget *buildAccessGroup();
-    QWidget *buildPricesGroup();
-    QWidget *buildEmbeddingsGroup();
     QWidget *buildButtonBar();
     void addRow(QFormLayout *form, const QString &label, QWidget *field);
 
     void load(const AppSettings &settings);
-    bool readForm(AppSettings *settings);   // validates every field, shows what is wrong
-    // The price table, validated (non-negative numbers, a model name); false shows why.
-    bool readPrices(QList<pricing::ModelPrice> *prices);
-    void loadPrices(const QList<pricing::ModelPrice> &prices);
-    void addPriceRow(const pricing::ModelPrice &price);
-    void updatePricesFromOpenRouter();
-    void mergePrices(const QList<pricing::ModelPrice> &fetched);
-    // The embedder choice, validated; *url empty for the built-in embedder.
-    bool readEmbeddings(QUrl *url, QString *model);
-    void loadEmbeddings(const QUrl &url, const QString &model);
+    bool readForm(SettingsForm *settings);   // validates every field, shows what is wrong
     // The engine's re-embedding and the embedder in use, as EngineHost last reported them.
     SemanticPrefs savedSemantic() const;
     void showFormError(const QString &error);
@@ -98,16 +83,9 @@ private:
     QCheckBox *m_isolate;
     QLineEdit *m_origins;
     QLabel *m_originsError;
-    QTableWidget *m_prices;
-    QLabel *m_pricesError;
-    QLabel *m_pricesStatus;
-    QPushButton *m_updatePrices;
-    pricing::OpenRouterPriceUpdate *m_priceUpdate = nullptr;   // made on first use
+    PriceTableEditor *m_prices;
     QList<pricing::ModelPrice> m_savedPrices;
-    QComboBox *m_embedder;
-    QLineEdit *m_embeddingsUrl;
-    QLineEdit *m_embeddingsModel;
-    QLabel *m_embeddingsError;
+    EmbedderGroup *m_embedder;
     ModelCheckGroup *m_modelCheck;
     RoutesGroup *m_routes;
     QLabel *m_formError;

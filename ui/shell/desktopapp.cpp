@@ -4,7 +4,7 @@
 #include "cli/signalwatcher.h"
 #include "host/enginehost.h"
 #include "mainwindow.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "settings/settingsview.h"
 #include "shellresources.h"
 #include "singleinstance.h"

@@ -6,7 +6,7 @@
 #include "errorbanner.h"
 #include "proxystatusbar.h"
 #include "requests/requestsview.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "settings/settingsview.h"
 #include "shellresources.h"
 #include "thresholds/thresholdsview.h"

@@ -3,7 +3,7 @@
 #include "common/proxystate.h"
 #include "store/requestlog.h"
 #include "host/enginehost.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "shellresources.h"
 
 #include <QAction>

@@ -2,7 +2,7 @@
 
 #include "settings/formlabels.h"
 #include "host/enginehost.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -3,7 +3,7 @@
 #include "settings/formlabels.h"
 #include "host/enginehost.h"
 #include "refusalrulespanel.h"
-#include "settings/appsettings.h"
+#include "common/appsettings.h"
 #include "thresholdcontrol.h"
 #include "thresholdmath.h"
 

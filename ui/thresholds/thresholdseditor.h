@@ -26,7 +26,6 @@ class ThresholdsEditor : public QWidget
 public:
     explicit ThresholdsEditor(EngineHost *host, QWidget *parent = nullptr);
 
-    semantic::SemanticSettings formSettings() const { return m_form; }
     bool hasChanges() const;
     bool apply();    // to the engine and the settings file
     void revert();   // back to what the engine runs with

@@ -46,10 +46,9 @@ struct SemanticPrefs
     bool operator==(const SemanticPrefs &other) const = default;
 };
 
-// What the desktop app remembers between runs, in ~/.config/cachette/cachette.ini.
-// Nothing secret lives here: API keys are never seen, the access token only comes from the
-// command line or the environment.
-struct AppSettings
+// The values the Settings page edits, all of which AppSettings::save() writes: equal forms
+// mean nothing to apply.
+struct SettingsForm
 {
     QString listen = QStringLiteral("127.0.0.1:8787");   // HOST:PORT, as parseListenAddress reads it
     QUrl upstream = QUrl(QStringLiteral("https://api.openai.com/v1"));
@@ -63,15 +62,24 @@ struct AppSettings
     bool isolateByApiKey = false;
     QStringList allowedOrigins;
 
+    bool operator==(const SettingsForm &other) const = default;
+};
+
+// What the desktop app remembers between runs, in ~/.config/cachette/cachette.ini.
+// Nothing secret lives here: API keys are never seen, the access token only comes from the
+// command line or the environment.
+//
+// Compared as a SettingsForm (AppSettings declares no == of its own): the saved semantic prefs
+// are the Thresholds page's, which save() does not write, so two settings that save the same
+// file are equal whatever prefs either has loaded.
+struct AppSettings : SettingsForm
+{
     // Loaded with the rest, so that saved thresholds are the defaults command-line flags
-    // override (toEngineConfig applies them when set). A default-constructed AppSettings (the
-    // Settings page's form) has none and leaves the base's semantic config alone; save() does
-    // not write them (the Thresholds page does), and == ignores them, since that form never
-    // holds them.
+    // override (toEngineConfig applies them when set). A default-constructed AppSettings has
+    // none and leaves the base's semantic config alone.
     struct SavedSemantic
     {
         std::optional<SemanticPrefs> prefs;
-        bool operator==(const SavedSemantic &) const { return true; }
     };
     SavedSemantic semantic;
 
@@ -81,8 +89,6 @@ struct AppSettings
     // base supplies what settings do not hold (data dir, access token, timeouts, limits).
     // A listen address that does not parse keeps base's.
     EngineConfig toEngineConfig(const EngineConfig &base = EngineConfig()) const;
-
-    bool operator==(const AppSettings &other) const = default;
 };
 
 // The app's QSettings: organization "cachette", application "cachette", in the XDG config dir.
