@@ -66,7 +66,7 @@ public:
 
     // The semantic cache's thresholds and guards. setSemanticSettings() applies them through
     // configure() with the rest of the configuration unchanged; saving them is the caller's job
-    // (SemanticPrefs in settings/appsettings.h).
+    // (SemanticPrefs in common/appsettings.h).
     semantic::SemanticSettings semanticSettings() const { return m_config.semantic.settings; }
     void setSemanticSettings(const semantic::SemanticSettings &settings);
 
