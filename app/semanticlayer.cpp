@@ -216,4 +216,36 @@ void SemanticLayer::onRebuildFinished(bool ok, const QString &error)
     Q_EMIT rebuildFinished(ok, error);
 }
 
+QString SemanticLayer::embedderName() const
+{
+    return m_cache->embedder()->displayName();
+}
+
+semantic::Decision SemanticLayer::explain(const QString &cacheNamespace, const QString &endpoint,
+                                          const QJsonObject &body)
+{
+    using Outcome = semantic::Decision::Outcome;
+    const semantic::SemanticSettings real = m_cache->settings();
+    const QString model = body.value(QStringLiteral("model")).toString();
+    // The probe: matching on for this model and a few more neighbours, so the tuner can show
+    // what a lower threshold would do.
+    semantic::SemanticSettings probe = real;
+    probe.enabled = true;
+    probe.candidates = qMax(real.candidates, 8);
+    if (probe.thresholdFor(model) >= 1.0f)
+        probe.modelThresholds.insert(model, 0.999f);
+    m_cache->setSettings(probe);
+    semantic::Decision decision = m_cache->decide(cacheNamespace, endpoint, body);
+    m_cache->setSettings(real);
+    decision.threshold = real.thresholdFor(model);
+    const bool answered = decision.outcome == Outcome::Hit || decision.outcome == Outcome::Miss
+                          || decision.outcome == Outcome::Refused;
+    if (!real.isOnFor(model) && answered) {
+        decision.outcome = Outcome::NotApplicable;
+        decision.match.reset();
+        decision.reason = QStringLiteral("semantic matching is off for %1").arg(model);
+    }
+    return decision;
+}
+
 } // namespace cachette

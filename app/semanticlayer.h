@@ -17,7 +17,10 @@ namespace cachette::store {
 class EmbeddingStore;
 class Store;
 }
+class QJsonObject;
+
 namespace cachette::semantic {
+struct Decision;
 class Embedder;
 class ReembedJob;
 class SemanticCache;
@@ -57,6 +60,13 @@ public:
     void configure(const SemanticConfig &config);
 
     semantic::SemanticCache *cache() const { return m_cache.get(); }
+    QString embedderName() const;   // the embedder serving lookups, as messages call it
+    // What the lookup would decide for this request if matching were on for its model, with a
+    // few more candidates, for the Thresholds page's tuner; the live settings are untouched
+    // (decided on this thread, so no proxied request sees the probe). The outcome says
+    // NotApplicable when matching is in fact off for the model; threshold is the real one.
+    semantic::Decision explain(const QString &cacheNamespace, const QString &endpoint,
+                               const QJsonObject &body);
     bool isRebuilding() const { return m_job != nullptr; }
     // After a failed re-embedding (the endpoint was down): try again now, not at the next start.
     void retryRebuild();

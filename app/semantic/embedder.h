@@ -41,6 +41,8 @@ public:
     virtual ~Embedder() = default;
 
     virtual QString id() const = 0;
+    // What people call it in messages: "the built-in embedder", "nomic-embed-text".
+    virtual QString displayName() const = 0;
     virtual int dimension() const = 0;   // 0 while unknown (a remote model not asked yet)
 
     // True when embedNow() works: the proxy then decides a lookup without waiting.

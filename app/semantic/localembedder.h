@@ -47,6 +47,8 @@ public:
     explicit LocalEmbedder(const LocalEmbedderOptions &options = {});
 
     QString id() const override;
+    QString displayName() const override { return builtInName(); }
+    static QString builtInName() { return QStringLiteral("the built-in embedder"); }
     int dimension() const override { return m_options.dimension; }
     bool isSynchronous() const override { return true; }
     Embeddings embedNow(const QStringList &texts) override;

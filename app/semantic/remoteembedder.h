@@ -35,6 +35,7 @@ public:
     ~RemoteEmbedder() override;
 
     QString id() const override;
+    QString displayName() const override { return m_config.model; }
     int dimension() const override { return m_dimension; }
     void embed(const QStringList &texts, EmbedCallback done) override;
 

@@ -45,6 +45,7 @@ class TestSemanticLayer : public QObject
 private Q_SLOTS:
     void turningMatchingOnEmbedsWhatWasStoredWhileOff();
     void storedVectorsLoadInTheBackground();
+    void explainProbesWithoutTouchingTheLiveSettings();
 };
 
 // With matching off nothing is embedded on the miss path; turning it on must not leave the
@@ -123,6 +124,44 @@ void TestSemanticLayer::storedVectorsLoadInTheBackground()
     QCOMPARE(d.match->entryKey, QByteArray("k42"));
     const semantic::Decision removed = layer.cache()->decide({}, kChat, chat(question(7)));
     QVERIFY(!removed.match || removed.match->entryKey != "k7");
+}
+
+// The Thresholds page's tuner asks what a lookup would decide with matching on; the proxy's own
+// lookups keep deciding with the settings the user saved.
+void TestSemanticLayer::explainProbesWithoutTouchingTheLiveSettings()
+{
+    using Outcome = semantic::Decision::Outcome;
+    QTemporaryDir dir;
+    store::Store store;
+    QVERIFY(store.open(dir.path()));
+    SemanticLayer layer(&store);
+    QVERIFY(layer.open(store.databasePath()));
+    QCOMPARE(layer.embedderName(), QStringLiteral("the built-in embedder"));
+    const QString asked = QStringLiteral("How do I rotate the API keys of the staging cluster?");
+    QTRY_VERIFY(!layer.cache()->isLoading());
+    storeAnswer(store, layer.cache(), "k1", chat(asked));
+    QTRY_VERIFY(layer.cache()->contains("k1"));   // indexed
+
+    semantic::SemanticSettings off = layer.cache()->settings();
+    off.enabled = false;
+    off.candidates = 3;
+    layer.cache()->setSettings(off);
+    const semantic::Decision probed = layer.explain({}, kChat, chat(asked));
+    QCOMPARE(probed.outcome, Outcome::NotApplicable);
+    QVERIFY2(probed.reason.contains(QLatin1String("off for gpt-4o-mini")), qPrintable(probed.reason));
+    QVERIFY(!probed.match);
+    QCOMPARE(probed.threshold, off.thresholdFor(QStringLiteral("gpt-4o-mini")));
+    QCOMPARE(layer.cache()->settings().enabled, false);   // the probe's settings are gone
+    QCOMPARE(layer.cache()->settings().candidates, 3);
+    QCOMPARE(layer.cache()->decide({}, kChat, chat(asked)).outcome, Outcome::NotApplicable);
+
+    semantic::SemanticSettings on = off;
+    on.enabled = true;
+    layer.cache()->setSettings(on);
+    const semantic::Decision hit = layer.explain({}, kChat, chat(asked));
+    QVERIFY2(hit.isHit(), qPrintable(hit.reason));
+    QCOMPARE(hit.match->entryKey, QByteArray("k1"));
+    QCOMPARE(layer.cache()->settings().candidates, 3);
 }
 
 QTEST_GUILESS_MAIN(TestSemanticLayer)

@@ -1,6 +1,7 @@
 #include "enginehost.h"
 
 #include "cache/conversation.h"
+#include "semantic/localembedder.h"
 #include "pricing/pricebook.h"
 #include "store/store.h"
 
@@ -21,11 +22,11 @@ void registerMetaTypes()
     qRegisterMetaType<QList<QByteArray>>("QList<QByteArray>");
 }
 
-// What the configured embedder is called in messages; the same name embedderName() gives its id.
+// What the configured embedder is called in messages, as its displayName() says it.
 QString configuredEmbedderName(const SemanticConfig &config)
 {
     return config.usesRemoteEmbedder() ? config.embeddingsModel
-                                       : EngineHost::embedderName(QString());
+                                       : semantic::LocalEmbedder::builtInName();
 }
 
 bool embedderDiffers(const SemanticConfig &a, const SemanticConfig &b)
@@ -77,7 +78,7 @@ void EngineHost::createEngine()
                 Qt::DirectConnection);
         watchSemantic();
         // The GUI thread waits in runBlocking(): its members can be set from here.
-        m_activeEmbedder = embedderName(m_engine->semantic()->cache()->embedderId());
+        m_activeEmbedder = m_engine->semantic()->embedderName();
     });
 }
 
@@ -256,31 +257,7 @@ semantic::Decision EngineHost::explainRequest(const QString &cacheNamespace,
                                               const QString &endpoint, const QJsonObject &body)
 {
     semantic::Decision decision;
-    runBlocking([&] {
-        semantic::SemanticCache *cache = m_engine->semantic()->cache();
-        const semantic::SemanticSettings real = cache->settings();
-        const QString model = body.value(QStringLiteral("model")).toString();
-        // A probe: matching on for this model and a few more neighbours, so the tuner can show
-        // what a lower threshold would do. decide() runs to completion here, on the engine
-        // thread, so no proxied request ever sees the probe settings.
-        semantic::SemanticSettings probe = real;
-        probe.enabled = true;
-        probe.candidates = qMax(real.candidates, 8);
-        if (probe.thresholdFor(model) >= 1.0f)
-            probe.modelThresholds.insert(model, 0.999f);
-        cache->setSettings(probe);
-        decision = cache->decide(cacheNamespace, endpoint, body);
-        cache->setSettings(real);
-        decision.threshold = real.thresholdFor(model);
-        const bool answered = decision.outcome == semantic::Decision::Outcome::Hit
-                              || decision.outcome == semantic::Decision::Outcome::Miss
-                              || decision.outcome == semantic::Decision::Outcome::Refused;
-        if (!real.isOnFor(model) && answered) {
-            decision.outcome = semantic::Decision::Outcome::NotApplicable;
-            decision.match.reset();
-            decision.reason = QStringLiteral("semantic matching is off for %1").arg(model);
-        }
-    });
+    runBlocking([&] { decision = m_engine->semantic()->explain(cacheNamespace, endpoint, body); });
     return decision;
 }
 
@@ -305,16 +282,6 @@ void EngineHost::post(const std::function<void()> &task)
     QMetaObject::invokeMethod(m_context, task, Qt::QueuedConnection);
 }
 
-QString EngineHost::embedderName(const QString &embedderId)
-{
-    // "remote:<model>@<host[:port]/path>[:d<n>]" (RemoteEmbedder::id()); anything else is local.
-    const QString remote = QStringLiteral("remote:");
-    if (!embedderId.startsWith(remote))
-        return QStringLiteral("the built-in embedder");
-    const QString rest = embedderId.mid(remote.size());
-    return rest.left(rest.lastIndexOf(QLatin1Char('@')));
-}
-
 EngineHost::Snapshot EngineHost::takeSnapshot()
 {
     return Snapshot{++m_nextSeq,
@@ -322,7 +289,7 @@ EngineHost::Snapshot EngineHost::takeSnapshot()
                     m_engine->errorString(),
                     m_engine->baseUrl(),
                     m_engineRebuild,
-                    embedderName(m_engine->semantic()->cache()->embedderId()),
+                    m_engine->semantic()->embedderName(),
                     m_engineEmbedderError};
 }
 

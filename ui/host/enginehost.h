@@ -102,8 +102,6 @@ public:
     QString activeEmbedder() const { return m_activeEmbedder; }
     // Why the embedder in use failed to embed the last new answer; empty once it works again.
     QString embedderError() const { return m_embedderError; }
-    // Names an embedder by its id (SemanticCache::embedderId()), as the messages above do.
-    static QString embedderName(const QString &embedderId);
 
     // Blocks until every write queued so far is committed and its signals are posted (tests,
     // views that must read what was just written).
