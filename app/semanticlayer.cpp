@@ -7,7 +7,6 @@
 #include "store/embeddingstore.h"
 #include "store/store.h"
 
-#include "store/database.h"
 #include "threadhandoff.h"
 
 #include <QJsonDocument>
@@ -123,14 +122,13 @@ void SemanticLayer::loadVectors()
     const QString path = m_databasePath;
     const QString embedderId = m_cache->embedderId();
     m_reader = new JoinableThread([path, embedderId, records, cancelled] {
-        store::Connection connection;
-        if (!connection.openReadOnly(path, QStringLiteral("vectors"), 5000, nullptr))
-            return;   // then nothing is loaded: entries match by similarity once re-embedded
-        store::EmbeddingStore::forEachIn(connection.database(), embedderId,
-                                         [&](store::StoredEmbedding &&s) {
-                                             records->append(toRecord(std::move(s)));
-                                             return !cancelled->load();
-                                         });
+        // When the file cannot be read nothing is loaded: entries match by similarity once
+        // re-embedded.
+        store::EmbeddingStore::readCommitted(path, embedderId, 5000,
+                                             [&](store::StoredEmbedding &&s) {
+                                                 records->append(toRecord(std::move(s)));
+                                                 return !cancelled->load();
+                                             });
     });
     m_reader->setParent(this);
     m_reader->setObjectName(QStringLiteral("cachette-vector-reader"));

@@ -280,6 +280,17 @@ qint64 EmbeddingStore::forEachIn(const QSqlDatabase &db, const QString &embedder
     return count;
 }
 
+bool EmbeddingStore::readCommitted(const QString &databasePath, const QString &embedderId,
+                                   int busyTimeoutMs,
+                                   const std::function<bool(StoredEmbedding &&)> &visit)
+{
+    Connection connection;
+    if (!connection.openReadOnly(databasePath, QStringLiteral("vectors"), busyTimeoutMs, nullptr))
+        return false;
+    forEachIn(connection.database(), embedderId, visit);
+    return true;
+}
+
 QList<StoredEmbedding> EmbeddingStore::load(const QString &embedderId) const
 {
     QList<StoredEmbedding> rows;

@@ -64,9 +64,11 @@ public:
     // time (a million vectors need not sit in one list). Returns the number visited.
     qint64 forEach(const QString &embedderId,
                    const std::function<void(StoredEmbedding &&)> &visit) const;
-    // The same over a connection of the caller's (another thread's): visit returns false to stop.
-    static qint64 forEachIn(const QSqlDatabase &db, const QString &embedderId,
-                            const std::function<bool(StoredEmbedding &&)> &visit);
+    // The same from any thread, through a read-only connection of its own (a loader thread's):
+    // visit returns false to stop. False when the file could not be opened within busyTimeoutMs.
+    static bool readCommitted(const QString &databasePath, const QString &embedderId,
+                              int busyTimeoutMs,
+                              const std::function<bool(StoredEmbedding &&)> &visit);
     QList<StoredEmbedding> load(const QString &embedderId) const;
     qint64 count(const QString &embedderId) const;
     QStringList embedderIds() const;
@@ -86,6 +88,9 @@ Q_SIGNALS:
 
 private:
     class Writer;
+
+    static qint64 forEachIn(const QSqlDatabase &db, const QString &embedderId,
+                            const std::function<bool(StoredEmbedding &&)> &visit);
 
     std::unique_ptr<Connection> m_reader;
     std::unique_ptr<Writer> m_writer;

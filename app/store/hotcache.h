@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cacheentry.h"
+#include "store/cacheentry.h"
 
 #include <QHash>
 

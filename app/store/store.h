@@ -1,8 +1,7 @@
 #pragma once
 
-#include "cacheentry.h"
+#include "store/cacheentry.h"
 #include "hotcache.h"
-#include "storewriter.h"
 
 #include <QHash>
 #include <QList>
@@ -19,6 +18,9 @@ class QSqlQuery;
 namespace cachette::store {
 
 class Connection;
+class StoreWriter;
+struct WriteEvent;
+struct WriteOp;   // storewriter.h, which stays inside the store
 
 // The cache on disk: SQLite through Qt SQL in WAL mode, schema versioned with migrations.
 // Every write goes through one writer thread, off the network path; this object reads through

@@ -287,7 +287,8 @@ bool StoreWriter::runBatch(const std::vector<WriteOp> &ops, QList<WriteEvent> *e
         return false;
     bool ok = syncTotalSize(events, error);
     for (auto it = ops.begin(); ok && it != ops.end(); ++it)
-        ok = std::visit([&](const auto &op) { return apply(op, events, error); }, *it);
+        ok = std::visit([&](const auto &op) { return apply(op, events, error); },
+                        static_cast<const WriteOpVariant &>(*it));
     ok = ok && evictOverCap(events, error) && exec(db, QStringLiteral("COMMIT"), error);
     if (!ok)
         exec(db, QStringLiteral("ROLLBACK"), nullptr);

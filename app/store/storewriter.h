@@ -26,8 +26,13 @@ struct PinOp { QByteArray key; bool pinned = false; };
 struct MetaOp { QString key; QByteArray value; };
 struct SizeCapOp { qint64 bytes = 0; };
 struct PurgeExpiredOp { qint64 nowMs = 0; };
-using WriteOp = std::variant<PutOp, HitOp, LogOp, RemoveOp, PinOp, MetaOp, SizeCapOp,
-                             PurgeExpiredOp>;
+using WriteOpVariant = std::variant<PutOp, HitOp, LogOp, RemoveOp, PinOp, MetaOp, SizeCapOp,
+                                    PurgeExpiredOp>;
+// A struct rather than an alias so that store.h can declare it without this header.
+struct WriteOp : WriteOpVariant
+{
+    using WriteOpVariant::WriteOpVariant;
+};
 
 // What the writer reports back, in commit order, for Store to turn into signals.
 struct WriteEvent

@@ -1,0 +1,2 @@
+// Must not compile: the engine links Qt Core, Network and Sql only.
+#include <QWidget>

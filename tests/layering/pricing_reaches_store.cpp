@@ -1,0 +1,2 @@
+// Must not compile: pricing links the records (store/cacheentry.h), not the database.
+#include "store/store.h"
