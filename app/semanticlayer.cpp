@@ -52,7 +52,7 @@ bool SemanticLayer::open(const QString &databasePath, QString *error)
 {
     if (m_open)
         return true;
-    if (!m_vectors->open(databasePath, error))
+    if (!m_vectors->open(m_store, error))
         return false;
     m_open = true;
     m_databasePath = databasePath;

@@ -1,179 +1,14 @@
 #include "embeddingstore.h"
 
 #include "database.h"
-#include "threadhandoff.h"
+#include "store.h"
 
-#include <QDateTime>
 #include <QSqlQuery>
 #include <QtEndian>
 
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
-#include <optional>
-#include <variant>
 
 namespace cachette::store {
-
-namespace {
-
-struct PutOp { StoredEmbedding embedding; };
-struct RemoveKeysOp { QList<QByteArray> keys; };
-struct RemoveEmbedderOp { QString embedderId; };
-using Op = std::variant<PutOp, RemoveKeysOp, RemoveEmbedderOp>;
-
-QString hexContext(quint64 hash)
-{
-    return QStringLiteral("%1").arg(hash, 16, 16, QLatin1Char('0'));
-}
-
-bool apply(const QSqlDatabase &db, const Op &op, QString *error)
-{
-    QSqlQuery query(db);
-    if (const auto *put = std::get_if<PutOp>(&op)) {
-        const StoredEmbedding &e = put->embedding;
-        if (!prepare(query, QStringLiteral(
-                "INSERT INTO embeddings (entry_key, embedder_id, context_hash, dim, created_at, "
-                "prompt, vector) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (entry_key, embedder_id) DO UPDATE SET "
-                "context_hash = excluded.context_hash, dim = excluded.dim, "
-                "created_at = excluded.created_at, prompt = excluded.prompt, "
-                "vector = excluded.vector"), error))
-            return false;
-        query.addBindValue(QString::fromLatin1(e.entryKey));
-        query.addBindValue(e.embedderId);
-        query.addBindValue(hexContext(e.contextHash));
-        query.addBindValue(int(e.vector.size()));
-        query.addBindValue(QDateTime::currentMSecsSinceEpoch());
-        query.addBindValue(e.text);
-        query.addBindValue(EmbeddingStore::encodeVector(e.vector));
-        return exec(query, error);
-    }
-    if (const auto *remove = std::get_if<RemoveKeysOp>(&op)) {
-        if (!prepare(query, QStringLiteral("DELETE FROM embeddings WHERE entry_key = ?"), error))
-            return false;
-        for (const QByteArray &key : remove->keys) {
-            query.addBindValue(QString::fromLatin1(key));
-            if (!exec(query, error))
-                return false;
-        }
-        return true;
-    }
-    const auto &drop = std::get<RemoveEmbedderOp>(op);
-    if (!prepare(query, QStringLiteral("DELETE FROM embeddings WHERE embedder_id = ?"), error))
-        return false;
-    query.addBindValue(drop.embedderId);
-    return exec(query, error);
-}
-
-} // namespace
-
-// The writer thread: drains everything queued in one transaction, like the Store's writer.
-class EmbeddingStore::Writer
-{
-public:
-    Writer(EmbeddingStore *owner, QString path) : m_owner(owner), m_path(std::move(path)) {}
-    ~Writer() { stop(); }
-
-    bool start(QString *error)
-    {
-        m_thread = std::make_unique<JoinableThread>([this] { run(); });
-        m_thread->setObjectName(QStringLiteral("cachette-embeddings-writer"));
-        m_thread->start();
-        std::unique_lock lock(m_mutex);
-        m_changed.wait(lock, [this] { return m_opened.has_value(); });
-        if (!*m_opened && error)
-            *error = m_openError;
-        return *m_opened;
-    }
-    void enqueue(Op op)
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_queue.push_back(std::move(op));
-            ++m_enqueued;
-        }
-        m_changed.notify_all();
-    }
-    void flush()
-    {
-        std::unique_lock lock(m_mutex);
-        const quint64 target = m_enqueued;
-        m_changed.wait(lock, [&] { return m_done >= target || m_stopping; });
-    }
-    void stop()
-    {
-        if (!m_thread)
-            return;
-        {
-            std::lock_guard lock(m_mutex);
-            m_stopping = true;
-        }
-        m_changed.notify_all();
-        m_thread->join();
-        m_thread.reset();
-    }
-
-private:
-    void run()
-    {
-        Connection connection;
-        QString error;
-        const bool ok = connection.open(m_path, QStringLiteral("embeddings-writer"), &error);
-        {
-            std::lock_guard lock(m_mutex);
-            m_opened = ok;
-            m_openError = error;
-        }
-        m_changed.notify_all();
-        if (!ok)
-            return;
-        for (;;) {
-            std::deque<Op> batch;
-            {
-                std::unique_lock lock(m_mutex);
-                m_changed.wait(lock, [this] { return !m_queue.empty() || m_stopping; });
-                if (m_queue.empty())
-                    return;   // stopping, and everything is written
-                batch.swap(m_queue);
-            }
-            write(connection.database(), batch);
-            {
-                std::lock_guard lock(m_mutex);
-                m_done += batch.size();
-            }
-            m_changed.notify_all();
-        }
-    }
-    void write(const QSqlDatabase &db, const std::deque<Op> &batch)
-    {
-        QString error;
-        bool ok = exec(db, QStringLiteral("BEGIN IMMEDIATE"), &error);
-        for (const Op &op : batch) {
-            if (!ok)
-                break;
-            ok = apply(db, op, &error);
-        }
-        if (ok && exec(db, QStringLiteral("COMMIT"), &error))
-            return;
-        exec(db, QStringLiteral("ROLLBACK"), nullptr);
-        Q_EMIT m_owner->writeFailed(
-            QStringLiteral("%1 vector writes were lost: %2").arg(batch.size()).arg(error));
-    }
-
-    EmbeddingStore *m_owner;
-    QString m_path;
-    std::unique_ptr<JoinableThread> m_thread;
-    std::mutex m_mutex;
-    std::condition_variable m_changed;
-    std::deque<Op> m_queue;
-    quint64 m_enqueued = 0;
-    quint64 m_done = 0;
-    bool m_stopping = false;
-    std::optional<bool> m_opened;
-    QString m_openError;
-};
 
 EmbeddingStore::EmbeddingStore(QObject *parent)
     : QObject(parent)
@@ -185,60 +20,45 @@ EmbeddingStore::~EmbeddingStore()
     close();
 }
 
-bool EmbeddingStore::open(const QString &databasePath, QString *error)
+bool EmbeddingStore::open(Store *store, QString *error)
 {
     close();
-    m_reader = std::make_unique<Connection>();
-    if (!m_reader->open(databasePath, QStringLiteral("embeddings-reader"), error)) {
-        m_reader.reset();
+    auto reader = std::make_unique<Connection>();
+    if (!reader->open(store->databasePath(), QStringLiteral("embeddings-reader"), error))
         return false;
-    }
-    // Rows whose entry went away before the row was written (the trigger had nothing to
-    // delete then): at open, every entry write of the last run is committed.
-    if (!exec(m_reader->database(), QStringLiteral(
-            "DELETE FROM embeddings WHERE entry_key NOT IN (SELECT key FROM entries)"), error)) {
-        m_reader.reset();
-        return false;
-    }
-    m_writer = std::make_unique<Writer>(this, databasePath);
-    if (!m_writer->start(error)) {
-        m_writer.reset();
-        m_reader.reset();
-        return false;
-    }
+    m_reader = std::move(reader);
+    m_store = store;
     return true;
 }
 
 void EmbeddingStore::close()
 {
-    if (m_writer)
-        m_writer->stop();   // writes whatever is queued first
-    m_writer.reset();
+    m_store = nullptr;   // what was queued is the Store's to commit
     m_reader.reset();
 }
 
 void EmbeddingStore::put(const StoredEmbedding &embedding)
 {
-    if (m_writer && !embedding.entryKey.isEmpty() && !embedding.vector.empty())
-        m_writer->enqueue(PutOp{embedding});
+    if (m_store && !embedding.entryKey.isEmpty() && !embedding.vector.empty())
+        m_store->putEmbedding(embedding);
 }
 
 void EmbeddingStore::remove(const QList<QByteArray> &entryKeys)
 {
-    if (m_writer && !entryKeys.isEmpty())
-        m_writer->enqueue(RemoveKeysOp{entryKeys});
+    if (m_store)
+        m_store->removeEmbeddings(entryKeys);
 }
 
 void EmbeddingStore::removeEmbedder(const QString &embedderId)
 {
-    if (m_writer)
-        m_writer->enqueue(RemoveEmbedderOp{embedderId});
+    if (m_store)
+        m_store->removeEmbedder(embedderId);
 }
 
 void EmbeddingStore::flush()
 {
-    if (m_writer)
-        m_writer->flush();
+    if (m_store)
+        m_store->flush();
 }
 
 qint64 EmbeddingStore::forEach(const QString &embedderId,

@@ -15,6 +15,7 @@ class QSqlDatabase;
 namespace cachette::store {
 
 class Connection;
+class Store;
 
 // One stored vector (table embeddings, schema version 4). Same fields as
 // semantic::VectorRecord, which the engine converts to and from.
@@ -37,28 +38,30 @@ struct EmbeddingSource
     QByteArray canonicalRequest;
 };
 
-// Vectors of the semantic cache, in the Store's SQLite file. Writes are queued and committed
-// in batches by a writer thread of this object's own (a semantic add() is on the proxy's
-// network thread and must not wait for the disk); reads run on the thread that opened it and
-// see committed rows only. Rows leave with their entry by themselves (a trigger on entries).
+// Vectors of the semantic cache, in the Store's SQLite file. Writes are changes of the Store:
+// queued on its thread and committed by its one writer thread with the entries they belong to
+// (a semantic add() is on the proxy's network thread and must not wait for the disk), so a
+// rolled-back batch is the Store's writeFailed(). Reads run on the thread that opened this and
+// see committed rows only. Rows leave with their entry by themselves (a trigger on entries),
+// and rows written after their entry left go at the Store's next open.
 //
-// The Store must have opened (and so migrated) the file first: open(store.databasePath()).
+// Use from the Store's thread; the Store must be open, and outlive this.
 class EmbeddingStore : public QObject
 {
     Q_OBJECT
 public:
     explicit EmbeddingStore(QObject *parent = nullptr);
-    ~EmbeddingStore() override;   // flushes and closes
+    ~EmbeddingStore() override;
 
-    bool open(const QString &databasePath, QString *error = nullptr);
+    bool open(Store *store, QString *error = nullptr);
     void close();
-    bool isOpen() const { return m_writer != nullptr; }
+    bool isOpen() const { return m_store != nullptr; }
 
     // Queued. An existing row for (entryKey, embedderId) is replaced.
     void put(const StoredEmbedding &embedding);
     void remove(const QList<QByteArray> &entryKeys);        // every embedder's rows
     void removeEmbedder(const QString &embedderId);          // all of one embedder's rows
-    void flush();                                            // blocks until all is committed
+    void flush();                          // blocks until all is committed (Store::flush())
 
     // Committed rows of one embedder whose entry still exists, in insertion order, one at a
     // time (a million vectors need not sit in one list). Returns the number visited.
@@ -81,19 +84,12 @@ public:
     static QByteArray encodeVector(const std::vector<float> &vector);
     static std::vector<float> decodeVector(const QByteArray &blob);
 
-Q_SIGNALS:
-    // A batch was rolled back (disk full, locked too long); its vectors are lost: the entries
-    // are then re-embedded by the next re-embed job or simply never match by similarity.
-    void writeFailed(const QString &message);
-
 private:
-    class Writer;
-
     static qint64 forEachIn(const QSqlDatabase &db, const QString &embedderId,
                             const std::function<bool(StoredEmbedding &&)> &visit);
 
+    Store *m_store = nullptr;
     std::unique_ptr<Connection> m_reader;
-    std::unique_ptr<Writer> m_writer;
 };
 
 } // namespace cachette::store

@@ -203,6 +203,24 @@ void Store::setPinned(const QByteArray &key, bool pinned)
     queue(PinOp { key, pinned });
 }
 
+void Store::putEmbedding(const StoredEmbedding &embedding)
+{
+    if (m_open)
+        queue(EmbeddingPutOp { embedding });
+}
+
+void Store::removeEmbeddings(const QList<QByteArray> &entryKeys)
+{
+    if (m_open && !entryKeys.isEmpty())
+        queue(EmbeddingRemoveOp { entryKeys });
+}
+
+void Store::removeEmbedder(const QString &embedderId)
+{
+    if (m_open)
+        queue(EmbedderDropOp { embedderId });
+}
+
 void Store::purgeExpired(qint64 nowMs)
 {
     if (m_open)

@@ -19,6 +19,7 @@ namespace cachette::store {
 
 class Connection;
 class StoreWriter;
+struct StoredEmbedding;   // embeddingstore.h
 struct WriteEvent;
 struct WriteOp;   // storewriter.h, which stays inside the store
 
@@ -72,6 +73,12 @@ public:
     // Deletes unpinned entries expired at nowMs (entriesRemoved()). The writer also does this
     // on its own at open and every ten minutes.
     void purgeExpired(qint64 nowMs);
+
+    // The semantic cache's vectors, for EmbeddingStore: queued like every change above and
+    // committed by the same writer, in order with the entries they belong to.
+    void putEmbedding(const StoredEmbedding &embedding);
+    void removeEmbeddings(const QList<QByteArray> &entryKeys);   // every embedder's rows
+    void removeEmbedder(const QString &embedderId);               // all of one embedder's rows
 
     // Size cap for entries (sum of sizeBytes); LRU eviction by last use, never pinned entries.
     // Checked after every batch of writes; 0 or less means no cap.

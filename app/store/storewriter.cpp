@@ -100,15 +100,17 @@ void StoreWriter::stop()
 
 // The writer thread: opens its connection, then commits whatever is queued, batch after batch,
 // until stop() (the queue drained first). It purges expired entries at open and every
-// kPurgeInterval, as housekeeping between batches.
+// kPurgeInterval, as housekeeping between batches, and orphaned vectors at open.
 void StoreWriter::run()
 {
     QString error;
     const bool opened = openConnection(&error);
     // The purge at open goes first, before start() returns: it must not come after the
     // caller's first writes (its "now" would be older than theirs).
-    if (opened)
+    if (opened) {
         enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
+        enqueue(EmbeddingOrphansOp {});
+    }
     {
         std::lock_guard lock(m_mutex);
         m_opened = opened;

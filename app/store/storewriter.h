@@ -2,6 +2,7 @@
 
 #include "cacheentry.h"
 #include "database.h"
+#include "embeddingstore.h"
 #include "threadhandoff.h"
 
 #include <QHash>
@@ -26,8 +27,15 @@ struct PinOp { QByteArray key; bool pinned = false; };
 struct MetaOp { QString key; QByteArray value; };
 struct SizeCapOp { qint64 bytes = 0; };
 struct PurgeExpiredOp { qint64 nowMs = 0; };
+// The semantic cache's vectors (EmbeddingStore queues them through Store): same file, same
+// writer, same transactions as the entries they belong to.
+struct EmbeddingPutOp { StoredEmbedding embedding; };
+struct EmbeddingRemoveOp { QList<QByteArray> entryKeys; };   // every embedder's rows
+struct EmbedderDropOp { QString embedderId; };                // all of one embedder's rows
+struct EmbeddingOrphansOp {};                                 // housekeeping at open
 using WriteOpVariant = std::variant<PutOp, HitOp, LogOp, RemoveOp, PinOp, MetaOp, SizeCapOp,
-                                    PurgeExpiredOp>;
+                                    PurgeExpiredOp, EmbeddingPutOp, EmbeddingRemoveOp,
+                                    EmbedderDropOp, EmbeddingOrphansOp>;
 // A struct rather than an alias so that store.h can declare it without this header.
 struct WriteOp : WriteOpVariant
 {
@@ -112,6 +120,10 @@ private:
     bool apply(const MetaOp &op, QList<WriteEvent> *events, QString *error);
     bool apply(const SizeCapOp &op, QList<WriteEvent> *events, QString *error);
     bool apply(const PurgeExpiredOp &op, QList<WriteEvent> *events, QString *error);
+    bool apply(const EmbeddingPutOp &op, QList<WriteEvent> *events, QString *error);
+    bool apply(const EmbeddingRemoveOp &op, QList<WriteEvent> *events, QString *error);
+    bool apply(const EmbedderDropOp &op, QList<WriteEvent> *events, QString *error);
+    bool apply(const EmbeddingOrphansOp &op, QList<WriteEvent> *events, QString *error);
     bool evictOverCap(QList<WriteEvent> *events, QString *error);
     bool deleteKeys(const QList<QByteArray> &keys, QList<QByteArray> *deleted, QString *error);
     qint64 storedSize(const QByteArray &key, bool *found, QString *error);

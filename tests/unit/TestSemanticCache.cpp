@@ -6,6 +6,8 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QDir>
+#include <QFile>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -83,6 +85,7 @@ private Q_SLOTS:
     void persistsAndReloads();
     void otherEmbedderVectorsAreIgnored();
     void entryDeletionRemovesVectors();
+    void vectorsGoThroughTheStoresWriter();
     void loadsInBackground();
     void reembedJobFillsMissingVectors();
     void reembedJobCancels();
@@ -329,7 +332,7 @@ void TestSemanticCache::persistsAndReloads()
         QString error;
         QVERIFY2(store.open(dir.path(), &error), qPrintable(error));
         EmbeddingStore embeddings;
-        QVERIFY2(embeddings.open(store.databasePath(), &error), qPrintable(error));
+        QVERIFY2(embeddings.open(&store, &error), qPrintable(error));
         SemanticCache cache(std::make_unique<LocalEmbedder>());
         // The integration's wiring: vectors to the store, removals from the store.
         connect(&cache, &SemanticCache::vectorAdded, &embeddings,
@@ -358,7 +361,7 @@ void TestSemanticCache::persistsAndReloads()
     cachette::store::Store store;
     QVERIFY(store.open(dir.path()));
     EmbeddingStore embeddings;
-    QVERIFY(embeddings.open(store.databasePath()));
+    QVERIFY(embeddings.open(&store));
     SemanticCache cache(std::make_unique<LocalEmbedder>());
     QList<VectorRecord> records;
     embeddings.forEach(cache.embedderId(), [&records](StoredEmbedding &&e) { records.append(toRecord(std::move(e))); });
@@ -400,7 +403,7 @@ void TestSemanticCache::entryDeletionRemovesVectors()
     QVERIFY(store.open(dir.path()));
     QVERIFY(store.schemaVersion() >= 4);   // the trigger came with version 4
     EmbeddingStore embeddings;
-    QVERIFY(embeddings.open(store.databasePath()));
+    QVERIFY(embeddings.open(&store));
     store.put(entryFor("a", chat(QStringLiteral("alpha"))));
     store.put(entryFor("b", chat(QStringLiteral("beta"))));
     store.flush();
@@ -420,6 +423,49 @@ void TestSemanticCache::entryDeletionRemovesVectors()
     QCOMPARE(rows[0].contextHash, quint64(7));
     QCOMPARE(rows[0].text, QStringLiteral("beta"));
     QCOMPARE(rows[0].vector, std::vector<float>({1.0f, 0.0f}));
+}
+
+// Names of this process's threads whose name starts with prefix (Linux truncates to 15 bytes).
+static int threadsNamed(const QByteArray &prefix)
+{
+    int count = 0;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &task : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(task + QStringLiteral("/comm")));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().startsWith(prefix))
+            ++count;
+    }
+    return count;
+}
+
+// One writer for the whole file (issue 12): vectors are changes of the Store, committed by its
+// writer thread with the entries, so they never compete with it for SQLite's lock, one flush
+// commits both, and the Store's open sweeps vectors whose entry had already gone.
+void TestSemanticCache::vectorsGoThroughTheStoresWriter()
+{
+    QTemporaryDir dir;
+    {
+        cachette::store::Store store;
+        QVERIFY(store.open(dir.path()));
+        EmbeddingStore embeddings;
+        QVERIFY(embeddings.open(&store));
+        QCOMPARE(threadsNamed("cachette-store-"), 1);
+        QCOMPARE(threadsNamed("cachette-embedd"), 0);   // the old embeddings writer
+
+        store.put(entryFor("a", chat(QStringLiteral("alpha"))));
+        embeddings.put({"a", QStringLiteral("e1"), 7, QStringLiteral("alpha"), {0.6f, 0.8f}});
+        embeddings.put({"ghost", QStringLiteral("e1"), 7, QStringLiteral("gone"), {1.0f, 0.0f}});
+        store.flush();   // not embeddings.flush(): the same queue
+        QCOMPARE(embeddings.count(QStringLiteral("e1")), 2);
+        QCOMPARE(embeddings.load(QStringLiteral("e1")).size(), 1);   // only rows with an entry
+    }
+    cachette::store::Store store;
+    QVERIFY(store.open(dir.path()));
+    EmbeddingStore embeddings;
+    QVERIFY(embeddings.open(&store));
+    store.flush();   // the sweep queued at open
+    QCOMPARE(embeddings.count(QStringLiteral("e1")), 1);
+    QCOMPARE(embeddings.load(QStringLiteral("e1")).first().entryKey, QByteArray("a"));
 }
 
 void TestSemanticCache::loadsInBackground()
@@ -462,7 +508,7 @@ void TestSemanticCache::reembedJobFillsMissingVectors()
     cachette::store::Store store;
     QVERIFY(store.open(dir.path()));
     EmbeddingStore embeddings;
-    QVERIFY(embeddings.open(store.databasePath()));
+    QVERIFY(embeddings.open(&store));
     for (int i = 0; i < 25; ++i)
         store.put(entryFor("key" + QByteArray::number(i), chat(prompt(i))));
     store.put(entryFor("emb", QJsonObject{{"model", "e"}, {"input", "x"}}, QStringLiteral("embeddings")));
