@@ -1,5 +1,6 @@
 #include "statscommand.h"
 
+#include "clock.h"
 #include "engineconfig.h"
 
 #include <QCommandLineParser>
@@ -77,7 +78,7 @@ int parseArgs(QCommandLineParser &parser, const QStringList &args, const LogOpti
         return fail(QStringLiteral("--since takes a period such as 30m, 24h, 7d or all"), 2);
     source->dataDir = parser.isSet(o.dataDir) ? parser.value(o.dataDir)
                                               : EngineConfig::defaultDataDir();
-    source->sinceMs = period > 0 ? QDateTime::currentMSecsSinceEpoch() - period : 0;
+    source->sinceMs = period > 0 ? clock::nowMs() - period : 0;
     return -1;
 }
 

@@ -1,17 +1,17 @@
 #include "proxyservice.h"
 
+#include "cache/endpointkind.h"
+#include "clock.h"
 #include "errorreply.h"
 #include "hitreplay.h"
-#include "passthroughcall.h"
-#include "upstreamclient.h"
-#include "cache/endpointkind.h"
 #include "http/httpserver.h"
+#include "passthroughcall.h"
 #include "pricing/costcalculator.h"
 #include "pricing/usageestimate.h"
 #include "semantic/semanticcache.h"
 #include "store/store.h"
+#include "upstreamclient.h"
 
-#include <QDateTime>
 #include <QJsonDocument>
 #include <QPointer>
 #include <QRegularExpression>
@@ -225,7 +225,7 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     out->endpoint = endpoint;
     out->route = route;
     out->receivedUs = monotonicUs();
-    out->receivedMs = QDateTime::currentMSecsSinceEpoch();
+    out->receivedMs = clock::nowMs();
     QString error;
     if (!cache::canonicalize(request.body, &out->canonical, &error, endpoint)) {
         rejectBadRequest(exchange, *out, 400, error, QStringLiteral("invalid_json"));
@@ -346,7 +346,7 @@ void ProxyService::handlePassthrough(http::HttpExchange *exchange, const QString
     info.endpoint = QString::fromLatin1(request.path.mid(4));
     info.route = route;
     info.receivedUs = monotonicUs();
-    info.receivedMs = QDateTime::currentMSecsSinceEpoch();
+    info.receivedMs = clock::nowMs();
     const QJsonObject body = QJsonDocument::fromJson(request.body).object();
     info.canonical.model = body.value(QLatin1String("model")).toString();
     info.canonical.stream = body.value(QLatin1String("stream")).toBool();
@@ -382,7 +382,7 @@ void ProxyService::storeAnswer(const CachedRequest &request, store::CacheEntry e
     entry.model = request.canonical.model;
     entry.canonicalRequest = request.canonical.canonical;
     entry.promptText = cache::displayPrompt(request.endpoint, request.canonical.body);
-    entry.createdAt = QDateTime::currentMSecsSinceEpoch();
+    entry.createdAt = clock::nowMs();
     entry.expiresAt = lifetime > 0 ? entry.createdAt + lifetime * 1000 : 0;
     if (m_semantic)
         m_semantic->add(request.key, request.cacheNamespace, request.endpoint,

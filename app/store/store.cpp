@@ -1,11 +1,11 @@
 #include "store.h"
 
+#include "clock.h"
 #include "database.h"
 #include "rows.h"
 #include "schema.h"
 #include "storewriter.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QSqlQuery>
 
@@ -142,7 +142,7 @@ void Store::put(const CacheEntry &entry)
         return;
     PendingEntry pending { entry, ++m_nextSeq };
     if (pending.entry.createdAt == 0)
-        pending.entry.createdAt = QDateTime::currentMSecsSinceEpoch();
+        pending.entry.createdAt = clock::nowMs();
     queue(PutOp { pending.entry, pending.seq });
     m_hot.erase(entry.key);         // the row is replaced; lookup() reads it again once committed
     m_removing.remove(entry.key);   // the put comes after the removal, so it wins

@@ -1,8 +1,8 @@
 #include "storewriter.h"
 
+#include "clock.h"
 #include "rows.h"
 
-#include <QDateTime>
 #include <QSqlQuery>
 
 #include <chrono>
@@ -108,7 +108,7 @@ void StoreWriter::run()
     // The purge at open goes first, before start() returns: it must not come after the
     // caller's first writes (its "now" would be older than theirs).
     if (opened) {
-        enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
+        enqueue(PurgeExpiredOp { clock::nowMs() });
         enqueue(EmbeddingOrphansOp {});
     }
     {
@@ -123,7 +123,7 @@ void StoreWriter::run()
     auto nextPurge = std::chrono::steady_clock::now() + kPurgeInterval;
     for (;;) {
         if (std::chrono::steady_clock::now() >= nextPurge) {
-            enqueue(PurgeExpiredOp { QDateTime::currentMSecsSinceEpoch() });
+            enqueue(PurgeExpiredOp { clock::nowMs() });
             nextPurge = std::chrono::steady_clock::now() + kPurgeInterval;
         }
         {

@@ -2,7 +2,8 @@
 // vectors, written by the one writer in the same transactions as the entries they belong to.
 #include "storewriter.h"
 
-#include <QDateTime>
+#include "clock.h"
+
 #include <QSqlQuery>
 
 namespace cachette::store {
@@ -33,7 +34,7 @@ bool StoreWriter::apply(const EmbeddingPutOp &op, QList<WriteEvent> *, QString *
     query.addBindValue(e.embedderId);
     query.addBindValue(hexContext(e.contextHash));
     query.addBindValue(int(e.vector.size()));
-    query.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    query.addBindValue(clock::nowMs());
     query.addBindValue(e.text);
     query.addBindValue(EmbeddingStore::encodeVector(e.vector));
     return exec(query, error);

@@ -53,7 +53,7 @@ void addRequestLineRows()
     addRow("tab in target", "GET /v1/mo\tdels" + rest, 400, bad);
     addRow("form feed in target", "GET /v1/mo\fdels" + rest, 400, bad);
     addRow("NUL in target", withNul("GET /v1/mo<NUL>dels" + rest), 400, bad);
-    addRow("control byte in target", "GET /v1/mo\x01dels" + rest, 400, bad);
+    addRow("control byte in target", "GET /v1/mo\x01" "dels" + rest, 400, bad);
     addRow("DEL in target", "GET /v1/mo\x7f" "dels" + rest, 400, bad);
     addRow("non-ASCII in target", "GET /v1/mod\xc3\xa8ls" + rest, 400, bad);
     addRow("fragment in target", "GET /v1/models#part" + rest, 400, bad);

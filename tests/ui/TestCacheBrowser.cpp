@@ -2,10 +2,11 @@
 #include "browser/entrydetailview.h"
 #include "browser/entrytablemodel.h"
 #include "host/enginehost.h"
-#include "store/database.h"
 #include "store/store.h"
 
 #include "e2e.h"
+#include "manualclock.h"
+#include "storefixtures.h"
 #include "uitest.h"
 
 #include <QAbstractButton>
@@ -22,7 +23,6 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QScrollBar>
-#include <QSqlQuery>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -31,6 +31,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 using namespace cachette;
 using namespace cachette::ui;
@@ -39,34 +40,15 @@ using store::CacheEntry;
 namespace {
 
 constexpr qint64 kMinute = 60 * 1000;
-
-QByteArray keyOf(int i)
-{
-    return QByteArray::number(i).rightJustified(64, 'a');
-}
-
-QByteArray chatAnswer(const QString &content)
-{
-    return test::toJson(QJsonObject {
-        { "object", "chat.completion" },
-        { "choices", QJsonArray { QJsonObject { { "index", 0 }, { "finish_reason", "stop" },
-                                                { "message", QJsonObject { { "role", "assistant" },
-                                                                           { "content", content } } } } } },
-        { "usage", QJsonObject { { "prompt_tokens", 12 }, { "completion_tokens", 34 } } } });
-}
+constexpr qint64 kNow = 1'733'000'000'000;   // 30 Nov 2024, 20:53 UTC
 
 // Entry i: created i minutes after a fixed start (so higher i is newer), three models,
 // hit counts that do not follow creation order.
 CacheEntry makeEntry(int i, qint64 t0)
 {
-    CacheEntry e;
-    e.key = keyOf(i);
-    e.endpoint = QStringLiteral("chat/completions");
-    e.model = QStringLiteral("model-%1").arg(i % 3);
-    e.promptText = QStringLiteral("question %1 about topic%1").arg(i);
-    e.canonicalRequest = test::toJson(test::chatBody(e.promptText, e.model));
-    e.responseBody = chatAnswer(QStringLiteral("answer for %1").arg(i));
-    e.usage = { 12, 34, 0, true };
+    CacheEntry e = test::chatEntry(test::entryKey(i), QStringLiteral("model-%1").arg(i % 3),
+                                   QStringLiteral("question %1 about topic%1").arg(i),
+                                   QStringLiteral("answer for %1").arg(i));
     e.createdAt = t0 + i * kMinute;
     e.hitCount = (i * 7) % 13;
     return e;
@@ -87,16 +69,7 @@ bool populate(const QString &dataDir, const QList<CacheEntry> &entries)
 // Rows of the raw database, read on a connection of the test's own.
 qint64 sqlCount(const QString &dbPath, const QString &where = {})
 {
-    store::Connection raw;
-    if (!raw.open(dbPath, QStringLiteral("test"), nullptr))
-        return -1;
-    QSqlQuery q(raw.database());
-    if (!q.exec(QStringLiteral("SELECT count(*) FROM entries") + (where.isEmpty() ? QString() : u" WHERE " + where))
-        || !q.next())
-        return -1;
-    const qint64 n = q.value(0).toLongLong();
-    q.finish();
-    return n;
+    return test::RawDb(dbPath).entryCount(where);
 }
 
 QList<QByteArray> keysShown(const CacheBrowserView &view)
@@ -179,6 +152,7 @@ private:
     std::unique_ptr<test::FakeUpstream> m_upstream;
     std::unique_ptr<EngineHost> m_host;
     std::unique_ptr<CacheBrowserView> m_view;
+    std::optional<test::ManualClock> m_clock;   // "today" is fixed: relative dates do not vary by run
     qint64 m_t0 = 0;
 };
 
@@ -186,7 +160,8 @@ void TestCacheBrowser::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    m_t0 = QDateTime::currentMSecsSinceEpoch() - 10 * 24 * 3600 * 1000LL;
+    m_clock.emplace(kNow);
+    m_t0 = kNow - 10 * 24 * 3600 * 1000LL;
 }
 
 void TestCacheBrowser::cleanup()
@@ -195,6 +170,7 @@ void TestCacheBrowser::cleanup()
     m_host.reset();
     m_upstream.reset();
     m_dir.reset();
+    m_clock.reset();
 }
 
 QList<CacheEntry> TestCacheBrowser::prefill(int count, const std::function<void(CacheEntry &)> &tweak)
@@ -299,8 +275,8 @@ void TestCacheBrowser::listsEntriesNewestFirst()
     EntryTableModel *model = m_view->model();
     QTRY_COMPARE(model->rowCount(), 20);
     QVERIFY(m_view->table()->isVisible());
-    QCOMPARE(model->keyAt(0), keyOf(19));
-    QCOMPARE(model->keyAt(19), keyOf(0));
+    QCOMPARE(model->keyAt(0), test::entryKey(19));
+    QCOMPARE(model->keyAt(19), test::entryKey(0));
     QCOMPARE(model->index(0, EntryTableModel::Model).data().toString(), QStringLiteral("model-1"));
     QCOMPARE(model->index(0, EntryTableModel::Prompt).data().toString(), QStringLiteral("question 19 about topic19"));
     QCOMPARE(model->index(0, EntryTableModel::Tokens).data().toString(), QStringLiteral("46"));
@@ -374,14 +350,14 @@ void TestCacheBrowser::searchFiltersRows()
         QVERIFY(model->index(row, EntryTableModel::Prompt).data().toString().contains(QLatin1String("topic2")));
     typeSearch(QStringLiteral("topic2 "));  // a whole word now
     QCOMPARE(model->rowCount(), 1);
-    QCOMPARE(model->keyAt(0), keyOf(2));
+    QCOMPARE(model->keyAt(0), test::entryKey(2));
     auto *count = m_view->findChild<QLabel *>(QStringLiteral("cacheCount"));
     QCOMPARE(count->text(), QStringLiteral("1 of 30 entries matches"));
 
     // The answer text is searched too; punctuation and FTS syntax are just text.
     typeSearch(QStringLiteral("answer: (for) \"17,"));
     QCOMPARE(model->rowCount(), 1);
-    QCOMPARE(model->keyAt(0), keyOf(17));
+    QCOMPARE(model->keyAt(0), test::entryKey(17));
     typeSearch(QStringLiteral("NOT answer* OR"));
     QCOMPARE(model->rowCount(), 0);
 
@@ -469,27 +445,27 @@ void TestCacheBrowser::pagesThroughThousandsOfEntries()
 
     table->scrollToBottom();
     QTRY_COMPARE(table->rowAt(table->viewport()->height() - 2), n - 1);   // the last page is shown
-    QCOMPARE(model->keyAt(n - 1), keyOf(0));
+    QCOMPARE(model->keyAt(n - 1), test::entryKey(0));
     QCOMPARE(model->index(n - 1, EntryTableModel::Prompt).data().toString(),
              QStringLiteral("question 0 about topic0"));
     // The keyboard gets there too, and the detail follows.
     QTest::keyClick(table, Qt::Key_Home, Qt::ControlModifier);
     QTest::keyClick(table, Qt::Key_End, Qt::ControlModifier);
     QTRY_COMPARE(table->currentIndex().row(), n - 1);
-    QTRY_COMPARE(m_view->detail()->entry()->key, keyOf(0));
+    QTRY_COMPARE(m_view->detail()->entry()->key, test::entryKey(0));
 
     // Scrolling up a screen at a time from the bottom: every row is the right one.
     for (int top = n - 40; top > n - 2000; top -= 37) {
         table->verticalScrollBar()->setValue(top);
-        QCOMPARE(model->keyAt(top), keyOf(n - 1 - top));
+        QCOMPARE(model->keyAt(top), test::entryKey(n - 1 - top));
     }
     // A jump to the middle, and sorted the other way.
-    QCOMPARE(model->keyAt(2500), keyOf(n - 1 - 2500));
+    QCOMPARE(model->keyAt(2500), test::entryKey(n - 1 - 2500));
     clickHeader(EntryTableModel::Created);
     QTRY_COMPARE(model->sortOrder(), Qt::AscendingOrder);
     table->scrollToBottom();
-    QCOMPARE(model->keyAt(n - 1), keyOf(n - 1));
-    QCOMPARE(model->keyAt(1234), keyOf(1234));
+    QCOMPARE(model->keyAt(n - 1), test::entryKey(n - 1));
+    QCOMPARE(model->keyAt(1234), test::entryKey(1234));
 }
 
 void TestCacheBrowser::deletesSelectedRowsAfterConfirmation()
@@ -500,7 +476,7 @@ void TestCacheBrowser::deletesSelectedRowsAfterConfirmation()
     EntryTableModel *model = m_view->model();
     QTRY_COMPARE(model->rowCount(), 10);
     selectRows(1, 3);   // entries 8, 7, 6
-    QCOMPARE(m_view->selectedKeys(), (QList<QByteArray> { keyOf(8), keyOf(7), keyOf(6) }));
+    QCOMPARE(m_view->selectedKeys(), (QList<QByteArray> { test::entryKey(8), test::entryKey(7), test::entryKey(6) }));
 
     ConfirmationAnswerer answerer(true);
     QTest::keyClick(m_view->table(), Qt::Key_Delete);
@@ -508,11 +484,11 @@ void TestCacheBrowser::deletesSelectedRowsAfterConfirmation()
     QTRY_COMPARE(model->rowCount(), 7);
     const QList<QByteArray> shown = keysShown(*m_view);
     for (int gone : { 6, 7, 8 })
-        QVERIFY(!shown.contains(keyOf(gone)));
+        QVERIFY(!shown.contains(test::entryKey(gone)));
     QCOMPARE(sqlCount(dbPath()), 7);
     QCOMPARE(sqlCount(dbPath(), QStringLiteral("key IN ('%1', '%2', '%3')")
-                                    .arg(QString::fromLatin1(keyOf(6)), QString::fromLatin1(keyOf(7)),
-                                         QString::fromLatin1(keyOf(8)))), 0);
+                                    .arg(QString::fromLatin1(test::entryKey(6)), QString::fromLatin1(test::entryKey(7)),
+                                         QString::fromLatin1(test::entryKey(8)))), 0);
 }
 
 void TestCacheBrowser::cancelledDeleteKeepsRows()
@@ -575,14 +551,14 @@ void TestCacheBrowser::deletesManyEntriesInChunks()
 void TestCacheBrowser::pinningProtectsFromEviction()
 {
     // 2.4 MB of answers against the smallest cap the settings allow (1 MiB).
-    prefill(6, [](CacheEntry &e) { e.responseBody = chatAnswer(QString(400 * 1000, QLatin1Char('x'))); });
+    prefill(6, [](CacheEntry &e) { e.responseBody = test::chatCompletionBody(QString(400 * 1000, QLatin1Char('x'))); });
     startEngine();
     showView();
     EntryTableModel *model = m_view->model();
     QTRY_COMPARE(model->rowCount(), 6);
     selectRows(4, 4);   // entry 1, the second oldest: least recently used but one
     const QByteArray pinned = model->keyAt(4);
-    QCOMPARE(pinned, keyOf(1));
+    QCOMPARE(pinned, test::entryKey(1));
 
     QTest::keyClick(m_view->table(), Qt::Key_P, Qt::ControlModifier);
     QVERIFY(model->index(4, 0).data(EntryTableModel::PinnedRole).toBool());
@@ -596,7 +572,7 @@ void TestCacheBrowser::pinningProtectsFromEviction()
     QVERIFY2(m_host->configure(config, &error), qPrintable(error));
     m_host->flush();
     // Oldest first, skipping the pin, until under the cap: 0, 2, 3 and 4 go.
-    QTRY_COMPARE(keysShown(*m_view), (QList<QByteArray> { keyOf(5), pinned }));
+    QTRY_COMPARE(keysShown(*m_view), (QList<QByteArray> { test::entryKey(5), pinned }));
     QCOMPARE(sqlCount(dbPath()), 2);
     QCOMPARE(sqlCount(dbPath(), QStringLiteral("pinned = 1")), 1);
 
@@ -656,10 +632,10 @@ void TestCacheBrowser::showEntrySelectsItThroughFilters()
     typeSearch(QStringLiteral("topic5 "));
     QCOMPARE(model->rowCount(), 1);
 
-    m_view->showEntry(keyOf(42));   // filtered out: the filters clear
+    m_view->showEntry(test::entryKey(42));   // filtered out: the filters clear
     QCOMPARE(m_view->findChild<QLineEdit *>(QStringLiteral("cacheSearch"))->text(), QString());
     QCOMPARE(model->rowCount(), 400);
-    QCOMPARE(m_view->selectedKeys(), QList<QByteArray> { keyOf(42) });
+    QCOMPARE(m_view->selectedKeys(), QList<QByteArray> { test::entryKey(42) });
     const int row = m_view->table()->currentIndex().row();
     QCOMPARE(row, 400 - 1 - 42);
     QVERIFY(m_view->table()->viewport()->rect().intersects(m_view->table()->visualRect(model->index(row, 0))));

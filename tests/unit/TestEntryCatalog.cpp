@@ -1,10 +1,10 @@
+#include "storefixtures.h"
 #include "store/database.h"
 #include "store/entrycatalog.h"
 #include "store/schema.h"
 #include "store/store.h"
 
 #include <QBuffer>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlError>
@@ -18,46 +18,20 @@
 #include <numeric>
 
 using namespace cachette::store;
+using namespace cachette::test;
 
 namespace {
 
 constexpr qint64 kDay = 24 * 3600 * 1000;
 constexpr qint64 kT0 = 1'700'000'000'000;   // 14 Nov 2023
 
-QByteArray keyOf(int i)
-{
-    return QByteArray::number(i).rightJustified(64, '0');
-}
-
-QByteArray chatAnswer(const QString &content)
-{
-    QJsonObject message { { QStringLiteral("role"), QStringLiteral("assistant") },
-                          { QStringLiteral("content"), content } };
-    QJsonObject choice { { QStringLiteral("index"), 0 }, { QStringLiteral("message"), message } };
-    return QJsonDocument(QJsonObject { { QStringLiteral("object"), QStringLiteral("chat.completion") },
-                                       { QStringLiteral("choices"), QJsonArray { choice } } })
-        .toJson(QJsonDocument::Compact);
-}
-
-QByteArray chatRequest(const QString &model, const QString &prompt)
-{
-    QJsonObject message { { QStringLiteral("role"), QStringLiteral("user") },
-                          { QStringLiteral("content"), prompt } };
-    return QJsonDocument(QJsonObject { { QStringLiteral("model"), model },
-                                       { QStringLiteral("messages"), QJsonArray { message } } })
-        .toJson(QJsonDocument::Compact);
-}
-
 // Entry i: varied enough that every column sorts differently from the others.
 CacheEntry makeEntry(int i)
 {
-    CacheEntry e;
-    e.key = keyOf(i);
-    e.endpoint = QStringLiteral("chat/completions");
-    e.model = QStringLiteral("model-%1").arg(i % 3);
-    e.promptText = QStringLiteral("prompt %1 about topic%2").arg(QChar('a' + (i * 7) % 26)).arg(i);
-    e.canonicalRequest = chatRequest(e.model, e.promptText);
-    e.responseBody = chatAnswer(QStringLiteral("answer number%1").arg(i));
+    const QString model = QStringLiteral("model-%1").arg(i % 3);
+    CacheEntry e = chatEntry(entryKey(i), model,
+                             QStringLiteral("prompt %1 about topic%2").arg(QChar('a' + (i * 7) % 26)).arg(i),
+                             QStringLiteral("answer number%1").arg(i));
     e.usage = { 10 + (i * 13) % 50, 5 + (i * 3) % 7, 0, true };
     e.createdAt = kT0 + i * kDay;
     e.lastHitAt = i % 4 == 0 ? 0 : kT0 + (i * 5 % 11) * kDay;
@@ -95,19 +69,14 @@ QList<QByteArray> keysOf(const QList<EntrySummary> &rows)
 
 QStringList ftsMatches(const QString &dbPath, const QString &match)
 {
-    Connection raw;
-    QString error;
-    if (!raw.open(dbPath, QStringLiteral("test"), &error))
-        return { error };
+    RawDb raw(dbPath);
+    QSqlQuery q(raw.db());
+    q.prepare(QStringLiteral("SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid"));
+    q.bindValue(0, match);
+    q.exec();
     QStringList ids;
-    {
-        QSqlQuery q(raw.database());
-        q.prepare(QStringLiteral("SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid"));
-        q.bindValue(0, match);
-        q.exec();
-        while (q.next())
-            ids.append(q.value(0).toString());
-    }
+    while (q.next())
+        ids.append(q.value(0).toString());
     return ids;
 }
 
@@ -338,8 +307,8 @@ void TestEntryCatalog::filtersByModelAndDate()
     byDate.toMs = kT0 + 10 * kDay;
     const QList<EntrySummary> rows = m_catalog->page(byDate, SortColumn::Created, Qt::AscendingOrder, 0, 50);
     QCOMPARE(rows.size(), 5);
-    QCOMPARE(rows.first().key, keyOf(5));
-    QCOMPARE(rows.last().key, keyOf(9));
+    QCOMPARE(rows.first().key, entryKey(5));
+    QCOMPARE(rows.last().key, entryKey(9));
     QCOMPARE(m_catalog->count(byDate), 5);
 
     EntryFilter onlyFrom;
@@ -352,7 +321,7 @@ void TestEntryCatalog::filtersByModelAndDate()
     EntryFilter both = byDate;
     both.model = QStringLiteral("model-2");   // days 5 and 8
     QCOMPARE(keysOf(m_catalog->page(both, SortColumn::Created, Qt::AscendingOrder, 0, 50)),
-             (QList<QByteArray> { keyOf(5), keyOf(8) }));
+             (QList<QByteArray> { entryKey(5), entryKey(8) }));
 }
 
 void TestEntryCatalog::searchesPromptsAnswersAndToolCalls()
@@ -386,8 +355,8 @@ void TestEntryCatalog::searchesPromptsAnswersAndToolCalls()
             return { "count() disagrees with page()" };
         return keys;
     };
-    QCOMPARE(find(QStringLiteral("topic7")), QList<QByteArray> { keyOf(7) });              // prompt
-    QCOMPARE(find(QStringLiteral("number11")), QList<QByteArray> { keyOf(11) });           // answer
+    QCOMPARE(find(QStringLiteral("topic7")), QList<QByteArray> { entryKey(7) });              // prompt
+    QCOMPARE(find(QStringLiteral("number11")), QList<QByteArray> { entryKey(11) });           // answer
     QCOMPARE(find(QStringLiteral("matplotlib")), QList<QByteArray> { tools.key });         // arguments
     QCOMPARE(find(QStringLiteral("execute")), QList<QByteArray> { tools.key });            // tool name
     QCOMPARE(find(QStringLiteral("mittagszeit")), QList<QByteArray> { anthropic.key });    // text block
@@ -398,7 +367,7 @@ void TestEntryCatalog::searchesPromptsAnswersAndToolCalls()
     QVERIFY(find(QStringLiteral("chat.completion")).isEmpty());                            // so do ids, objects
     // All words must match; the last is a prefix while typing.
     QCOMPARE(find(QStringLiteral("answer number1")).size(), 3);                            // 1, 10, 11
-    QCOMPARE(find(QStringLiteral("answer number1 ")), QList<QByteArray> { keyOf(1) });
+    QCOMPARE(find(QStringLiteral("answer number1 ")), QList<QByteArray> { entryKey(1) });
     QCOMPARE(find(QStringLiteral("plot sal")), QList<QByteArray> { tools.key });
     QVERIFY(find(QStringLiteral("plot xyz")).isEmpty());
     // Nothing searchable: no filter.
@@ -446,9 +415,9 @@ void TestEntryCatalog::searchCombinesWithFilters()
     // model-0 at days 12, 15, 18, …, 27.
     QCOMPARE(m_catalog->count(filter), 6);
     const QList<EntrySummary> rows = m_catalog->page(filter, SortColumn::Created, Qt::DescendingOrder, 0, 4);
-    QCOMPARE(keysOf(rows), (QList<QByteArray> { keyOf(27), keyOf(24), keyOf(21), keyOf(18) }));
+    QCOMPARE(keysOf(rows), (QList<QByteArray> { entryKey(27), entryKey(24), entryKey(21), entryKey(18) }));
     QCOMPARE(keysOf(m_catalog->pageAfter(filter, SortColumn::Created, Qt::DescendingOrder, rows.last(), 4)),
-             (QList<QByteArray> { keyOf(15), keyOf(12) }));
+             (QList<QByteArray> { entryKey(15), entryKey(12) }));
 }
 
 // Pages of a filter most rows match are read by walking the sort index (WalkOrder), pages of a
@@ -505,8 +474,8 @@ void TestEntryCatalog::rowOfFindsAnEntry()
     }
     EntryFilter filter;
     filter.model = QStringLiteral("model-1");
-    QCOMPARE(m_catalog->rowOf(filter, SortColumn::Created, Qt::AscendingOrder, keyOf(4)), 1);
-    QCOMPARE(m_catalog->rowOf(filter, SortColumn::Created, Qt::AscendingOrder, keyOf(3)), -1);
+    QCOMPARE(m_catalog->rowOf(filter, SortColumn::Created, Qt::AscendingOrder, entryKey(4)), 1);
+    QCOMPARE(m_catalog->rowOf(filter, SortColumn::Created, Qt::AscendingOrder, entryKey(3)), -1);
     QCOMPARE(m_catalog->rowOf({}, SortColumn::Created, Qt::AscendingOrder, "missing"), -1);
 }
 
@@ -524,16 +493,16 @@ void TestEntryCatalog::keysMatchingAndKeysAt()
     EntryFilter filter;
     filter.model = QStringLiteral("model-2");
     QCOMPARE(m_catalog->keysMatching(filter),
-             (QList<QByteArray> { keyOf(2), keyOf(5), keyOf(8), keyOf(11) }));
+             (QList<QByteArray> { entryKey(2), entryKey(5), entryKey(8), entryKey(11) }));
     QCOMPARE(m_catalog->keysMatching({}).size(), 12);
     QCOMPARE(m_catalog->keysAt({}, SortColumn::Created, Qt::DescendingOrder, 2, 3),
-             (QList<QByteArray> { keyOf(9), keyOf(8), keyOf(7) }));
+             (QList<QByteArray> { entryKey(9), entryKey(8), entryKey(7) }));
 }
 
 void TestEntryCatalog::entryHasEveryField()
 {
     populate(3);
-    const std::optional<CacheEntry> entry = m_catalog->entry(keyOf(1));
+    const std::optional<CacheEntry> entry = m_catalog->entry(entryKey(1));
     QVERIFY(entry);
     QCOMPARE(entry->canonicalRequest, m_entries.at(1).canonicalRequest);
     QCOMPARE(entry->responseBody, m_entries.at(1).responseBody);
@@ -552,13 +521,13 @@ void TestEntryCatalog::exportsJsonLines()
     QBuffer buffer;
     buffer.open(QIODevice::WriteOnly);
     QString error;
-    QVERIFY2(m_catalog->exportJsonl({ keyOf(2), "gone", keyOf(9) }, &buffer, &error), qPrintable(error));
+    QVERIFY2(m_catalog->exportJsonl({ entryKey(2), "gone", entryKey(9) }, &buffer, &error), qPrintable(error));
     const QList<QByteArray> lines = buffer.data().split('\n');
     QCOMPARE(lines.size(), 3);   // two objects and the empty rest after the last newline
     QVERIFY(lines.last().isEmpty());
 
     const QJsonObject first = QJsonDocument::fromJson(lines.at(0)).object();
-    QCOMPARE(first.value(QLatin1String("key")).toString(), QString::fromLatin1(keyOf(2)));
+    QCOMPARE(first.value(QLatin1String("key")).toString(), QString::fromLatin1(entryKey(2)));
     QCOMPARE(first.value(QLatin1String("model")).toString(), QStringLiteral("model-2"));
     QCOMPARE(first.value(QLatin1String("endpoint")).toString(), QStringLiteral("chat/completions"));
     QCOMPARE(first.value(QLatin1String("created")).toString(), QStringLiteral("2023-11-16T22:13:20.000Z"));
@@ -573,11 +542,11 @@ void TestEntryCatalog::exportsJsonLines()
     QCOMPARE(usage.value(QLatin1String("completion_tokens")).toInteger(), m_entries.at(2).usage.completionTokens);
 
     const QJsonObject second = QJsonDocument::fromJson(lines.at(1)).object();
-    QCOMPARE(second.value(QLatin1String("key")).toString(), QString::fromLatin1(keyOf(9)));
+    QCOMPARE(second.value(QLatin1String("key")).toString(), QString::fromLatin1(entryKey(9)));
     QVERIFY(second.value(QLatin1String("usage")).isNull());
 
     QBuffer closed;
-    QVERIFY(!m_catalog->exportJsonl({ keyOf(2) }, &closed, &error));
+    QVERIFY(!m_catalog->exportJsonl({ entryKey(2) }, &closed, &error));
     QVERIFY(!error.isEmpty());
 }
 
@@ -587,7 +556,7 @@ void TestEntryCatalog::ftsFollowsDeleteReplaceAndEviction()
     QCOMPARE(ftsMatches(dbPath(), QStringLiteral("number3")).size(), 1);
 
     // Delete: gone from the index itself, not only hidden by the join.
-    m_store->removeEntries({ keyOf(3) });
+    m_store->removeEntries({ entryKey(3) });
     m_store->flush();
     QVERIFY(ftsMatches(dbPath(), QStringLiteral("number3")).isEmpty());
     EntryFilter filter;
@@ -596,7 +565,7 @@ void TestEntryCatalog::ftsFollowsDeleteReplaceAndEviction()
 
     // Replace: the old answer's words go, the new ones come, under the same row id.
     CacheEntry replaced = m_entries.at(4);
-    replaced.responseBody = chatAnswer(QStringLiteral("a fresher reply"));
+    replaced.responseBody = chatCompletionBody(QStringLiteral("a fresher reply"));
     replaced.promptText = QStringLiteral("reworded question");
     m_store->put(replaced);
     m_store->flush();
@@ -619,12 +588,12 @@ void TestEntryCatalog::ftsFollowsDeleteReplaceAndEviction()
 void TestEntryCatalog::hitsAndPinsLeaveTheIndexAlone()
 {
     populate(3);
-    m_store->recordHit(keyOf(1), kT0 + 100 * kDay);
-    m_store->setPinned(keyOf(1), true);
+    m_store->recordHit(entryKey(1), kT0 + 100 * kDay);
+    m_store->setPinned(entryKey(1), true);
     m_store->flush();
     QCOMPARE(ftsMatches(dbPath(), QStringLiteral("number1")), QStringList { QStringLiteral("2") });
     const QList<EntrySummary> top = m_catalog->page({}, SortColumn::LastHit, Qt::DescendingOrder, 0, 1);
-    QCOMPARE(top.first().key, keyOf(1));
+    QCOMPARE(top.first().key, entryKey(1));
     QCOMPARE(top.first().hitCount, m_entries.at(1).hitCount + 1);
     QVERIFY(top.first().pinned);
 }
@@ -646,7 +615,7 @@ void TestEntryCatalog::migrationIndexesExistingEntries()
                                          "VALUES (?, 'm', ?, ?)")));
         q.addBindValue(QStringList { QStringLiteral("k1"), QStringLiteral("k2") });
         q.addBindValue(QStringList { QStringLiteral("legacy prompt"), QStringLiteral("other") });
-        q.addBindValue(QVariantList { chatAnswer(QStringLiteral("older answer")), QByteArray("not json") });
+        q.addBindValue(QVariantList { chatCompletionBody(QStringLiteral("older answer")), QByteArray("not json") });
         QVERIFY2(q.execBatch(), qPrintable(q.lastError().text()));
     }
     // Before the migration: no full-text index, LIKE on prompts still finds things.

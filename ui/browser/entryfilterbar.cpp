@@ -1,5 +1,6 @@
 #include "entryfilterbar.h"
 
+#include "clock.h"
 #include "routefilterbox.h"
 
 #include <QComboBox>
@@ -71,7 +72,7 @@ QDateEdit *EntryFilterBar::makeDateEdit(const QString &name)
     edit->setCalendarPopup(true);
     edit->setDisplayFormat(QStringLiteral("d MMM yyyy"));
     edit->setSpecialValueText(QStringLiteral("any"));
-    edit->setMinimumDate(QDate::currentDate().addDays(-1));
+    edit->setMinimumDate(clock::now().date().addDays(-1));
     edit->setDate(edit->minimumDate());
     connect(edit, &QDateEdit::dateChanged, this, &EntryFilterBar::announce);
     return edit;
@@ -122,7 +123,7 @@ void EntryFilterBar::setChoices(const QStringList &models, const QStringList &ro
     setModels(models);
     m_route->setRoutes(routes);
     const QDate anyDate = (oldestMs > 0 ? QDateTime::fromMSecsSinceEpoch(oldestMs).date()
-                                        : QDate::currentDate()).addDays(-1);
+                                        : clock::now().date()).addDays(-1);
     for (QDateEdit *edit : { m_from, m_to }) {
         if (edit->minimumDate() == anyDate)
             continue;

@@ -1,10 +1,10 @@
 #include "entryrenderer.h"
 
+#include "clock.h"
 #include "common/format.h"
 
 #include "cache/conversation.h"
 
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -265,7 +265,7 @@ void answer(Html &html, const QJsonObject &response)
 
 void usage(Html &html, const store::CacheEntry &e)
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = clock::nowMs();
     html.heading(QStringLiteral("Usage"));
     // Without usage from the upstream the engine estimates the counts: say so.
     const QString estimated = e.usage.known ? QString() : QStringLiteral(" (estimated)");

@@ -1,8 +1,8 @@
 #include "entrytablemodel.h"
 
+#include "clock.h"
 #include "common/format.h"
 
-#include <QDateTime>
 #include <QIcon>
 
 #include <limits>
@@ -237,7 +237,7 @@ void EntryTableModel::setPinnedLocally(const QByteArray &key, bool pinned)
 
 QVariant EntryTableModel::display(const EntrySummary &row, int column) const
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = clock::nowMs();
     switch (column) {
     case Created: return fmt::shortTime(row.createdAt, now);
     case Model: return row.model;

@@ -1,5 +1,7 @@
 #include "dashboardrangebar.h"
 
+#include "clock.h"
+
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QDateEdit>
@@ -65,12 +67,12 @@ QWidget *DashboardRangeBar::buildCustomDates()
     auto *layout = new QHBoxLayout(m_customDates);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(6);
-    m_from = new QDateEdit(QDate::currentDate().addDays(-13));
-    m_to = new QDateEdit(QDate::currentDate());
+    m_from = new QDateEdit(clock::now().date().addDays(-13));
+    m_to = new QDateEdit(clock::now().date());
     for (QDateEdit *edit : {m_from, m_to}) {
         edit->setCalendarPopup(true);
         edit->setDisplayFormat(QStringLiteral("d MMM yyyy"));
-        edit->setMaximumDate(QDate::currentDate().addYears(1));
+        edit->setMaximumDate(clock::now().date().addYears(1));
         connect(edit, &QDateEdit::dateChanged, this, [this] {
             if (m_range == RangeKind::Custom)
                 Q_EMIT changed();

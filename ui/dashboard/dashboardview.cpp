@@ -1,8 +1,9 @@
 #include "dashboardview.h"
 
 #include "bucketcharts.h"
-#include "common/proxystate.h"
+#include "clock.h"
 #include "common/format.h"
+#include "common/proxystate.h"
 #include "dashboardrangebar.h"
 #include "host/enginehost.h"
 #include "statstile.h"
@@ -359,7 +360,7 @@ TimeWindow DashboardView::currentWindow() const
 {
     const RangeKind kind = m_rangeBar->range();
     const std::optional<qint64> first = kind == RangeKind::All ? firstLineMs() : std::nullopt;
-    return timeWindow(kind, QDateTime::currentDateTime(), m_rangeBar->customFrom(),
+    return timeWindow(kind, clock::now(), m_rangeBar->customFrom(),
                       m_rangeBar->customTo(), first);
 }
 

@@ -1,5 +1,6 @@
 #include "requestlogmodel.h"
 
+#include "clock.h"
 #include "common/proxystate.h"
 
 #include <QDateTime>
@@ -12,7 +13,7 @@ namespace {
 QString timeText(qint64 ms)
 {
     const QDateTime when = QDateTime::fromMSecsSinceEpoch(ms);
-    if (when.date() == QDate::currentDate())
+    if (when.date() == clock::now().date())
         return when.toString(QStringLiteral("HH:mm:ss"));
     return QLocale().toString(when.date(), QStringLiteral("d MMM")) + QLatin1Char(' ')
            + when.toString(QStringLiteral("HH:mm"));

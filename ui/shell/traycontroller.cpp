@@ -1,10 +1,11 @@
 #include "traycontroller.h"
 
-#include "common/proxystate.h"
-#include "store/requestlog.h"
-#include "host/enginehost.h"
+#include "clock.h"
 #include "common/appsettings.h"
+#include "common/proxystate.h"
+#include "host/enginehost.h"
 #include "shellresources.h"
+#include "store/requestlog.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -22,7 +23,7 @@ const QString kNoticeShown = QStringLiteral("tray/hideNoticeShown");
 
 qint64 startOfToday()
 {
-    return QDate::currentDate().startOfDay().toMSecsSinceEpoch();
+    return clock::now().date().startOfDay().toMSecsSinceEpoch();
 }
 
 } // namespace
@@ -31,7 +32,7 @@ TrayController::TrayController(EngineHost *host, QObject *parent, bool useSystem
     : QObject(parent)
     , m_host(host)
     , m_menu(std::make_unique<QMenu>())
-    , m_day(QDate::currentDate())
+    , m_day(clock::now().date())
 {
     ensureResources();
     buildMenu();
@@ -100,9 +101,9 @@ void TrayController::onRequestLogged(const store::RequestLogRecord &record)
 
 void TrayController::rollOverDay()
 {
-    if (QDate::currentDate() == m_day)
+    if (clock::now().date() == m_day)
         return;
-    m_day = QDate::currentDate();
+    m_day = clock::now().date();
     m_hitsToday = 0;
 }
 
