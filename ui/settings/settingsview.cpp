@@ -1,5 +1,6 @@
 #include "settingsview.h"
 
+#include "cachegroup.h"
 #include "embeddergroup.h"
 #include "formlabels.h"
 #include "modelcheckgroup.h"
@@ -20,7 +21,6 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
-#include <QSpinBox>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -28,7 +28,6 @@ namespace cachette::ui {
 
 namespace {
 
-constexpr qint64 kMiB = 1024 * 1024;
 constexpr int kContentWidth = 760;
 
 QStringList splitOrigins(const QString &text)
@@ -70,7 +69,9 @@ SettingsView::SettingsView(EngineHost *host, QWidget *parent)
     m_routes = new RoutesGroup;
     connect(m_routes, &RoutesGroup::edited, this, &SettingsView::onEdited);
     column->addWidget(m_routes);
-    column->addWidget(buildCacheGroup());
+    m_cache = new CacheGroup(m_labelWidth);
+    connect(m_cache, &CacheGroup::edited, this, &SettingsView::onEdited);
+    column->addWidget(m_cache);
     column->addWidget(buildAccessGroup());
     m_embedder = new EmbedderGroup(m_host, m_labelWidth);
     connect(m_embedder, &EmbedderGroup::edited, this, &SettingsView::onEdited);
@@ -165,55 +166,6 @@ QWidget *SettingsView::buildProxyGroup()
     connect(m_preset, &QComboBox::activated, this, &SettingsView::onPresetChosen);
     connect(m_startProxy, &QCheckBox::toggled, this, &SettingsView::onEdited);
     connect(m_startAtLogin, &QCheckBox::toggled, this, &SettingsView::onEdited);
-    return group;
-}
-
-QWidget *SettingsView::buildCacheGroup()
-{
-    auto *group = new QGroupBox(QStringLiteral("Cache"));
-    QFormLayout *form = makeSettingsForm(group);
-
-    m_sizeCap = new QSpinBox;
-    m_sizeCap->setObjectName(QStringLiteral("sizeCapSpin"));
-    m_sizeCap->setRange(1, 1024 * 1024);
-    m_sizeCap->setSingleStep(256);
-    m_sizeCap->setSuffix(QStringLiteral(" MiB"));
-    m_sizeCap->setGroupSeparatorShown(true);
-    m_sizeCap->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("1,048,576 MiB")) + 40);
-    addRow(form, QStringLiteral("Size limit"),
-                 fieldWithNotes(leftAligned(m_sizeCap), makeHintLabel(QStringLiteral(
-                     "Beyond it the least recently used entries go; pinned ones stay."))));
-
-    m_ttl = new QSpinBox;
-    m_ttl->setObjectName(QStringLiteral("ttlSpin"));
-    m_ttl->setRange(0, 100000);
-    m_ttl->setSpecialValueText(QStringLiteral("Never"));
-    m_ttlUnit = new QComboBox;
-    m_ttlUnit->addItem(QStringLiteral("seconds"), 1);
-    m_ttlUnit->addItem(QStringLiteral("minutes"), 60);
-    m_ttlUnit->addItem(QStringLiteral("hours"), 3600);
-    m_ttlUnit->addItem(QStringLiteral("days"), 86400);
-    auto *ttlRow = new QWidget;
-    auto *ttlLayout = new QHBoxLayout(ttlRow);
-    ttlLayout->setContentsMargins(0, 0, 0, 0);
-    ttlLayout->addWidget(m_ttl);
-    ttlLayout->addWidget(m_ttlUnit);
-    ttlLayout->addStretch(1);
-    addRow(form, QStringLiteral("Entries expire"),
-                 fieldWithNotes(ttlRow, makeHintLabel(QStringLiteral(
-                     "After this long an answer is asked again. A request's own "
-                     "X-Cachette-TTL header wins."))));
-
-    m_isolate = new QCheckBox(QStringLiteral("Keep a separate cache for each API key"));
-    addRow(form, QString(), m_isolate);
-
-    connect(m_sizeCap, &QSpinBox::valueChanged, this, &SettingsView::onEdited);
-    connect(m_ttl, &QSpinBox::valueChanged, this, [this] {
-        m_ttlUnit->setEnabled(m_ttl->value() > 0);
-        onEdited();
-    });
-    connect(m_ttlUnit, &QComboBox::currentIndexChanged, this, &SettingsView::onEdited);
-    connect(m_isolate, &QCheckBox::toggled, this, &SettingsView::onEdited);
     return group;
 }
 
@@ -316,9 +268,7 @@ void SettingsView::load(const AppSettings &settings)
     m_routes->load(settings.routes);
     m_startProxy->setChecked(settings.startProxyAtLaunch);
     m_startAtLogin->setChecked(settings.startAtLogin);
-    m_sizeCap->setValue(int(qBound<qint64>(1, settings.sizeCapBytes / kMiB, qint64(m_sizeCap->maximum()))));
-    setTtl(settings.defaultTtlSeconds);
-    m_isolate->setChecked(settings.isolateByApiKey);
+    m_cache->load(settings.sizeCapBytes, settings.defaultTtlSeconds, settings.isolateByApiKey);
     m_origins->setText(settings.allowedOrigins.join(QLatin1Char(' ')));
     const SemanticPrefs semantic = settings.semantic.prefs.value_or(SemanticPrefs());
     m_embedder->load(semantic.embeddingsUrl, semantic.embeddingsModel);
@@ -327,30 +277,6 @@ void SettingsView::load(const AppSettings &settings)
     m_prices->read(&m_savedPrices);   // as the table shows them, so an untouched table is unchanged
     m_loading = false;
     onEdited();
-}
-
-void SettingsView::setTtl(qint64 seconds)
-{
-    // The largest unit that says it exactly: 7200 s reads "2 hours".
-    int unit = 0;
-    for (int i = m_ttlUnit->count() - 1; i > 0; --i) {
-        const qint64 size = m_ttlUnit->itemData(i).toLongLong();
-        if (seconds > 0 && seconds % size == 0 && seconds / size <= m_ttl->maximum()) {
-            unit = i;
-            break;
-        }
-    }
-    if (seconds == 0)
-        unit = 2;   // hours: the unit people most often mean when they start typing
-    m_ttlUnit->setCurrentIndex(unit);
-    m_ttl->setValue(int(qMin<qint64>(seconds / m_ttlUnit->itemData(unit).toLongLong(),
-                                     m_ttl->maximum())));
-    m_ttlUnit->setEnabled(seconds > 0);
-}
-
-qint64 SettingsView::ttlSeconds() const
-{
-    return qint64(m_ttl->value()) * m_ttlUnit->currentData().toLongLong();
 }
 
 bool SettingsView::readForm(SettingsForm *settings)
@@ -394,9 +320,9 @@ bool SettingsView::readForm(SettingsForm *settings)
     settings->upstream = upstream;
     settings->startProxyAtLaunch = m_startProxy->isChecked();
     settings->startAtLogin = m_startAtLogin->isChecked();
-    settings->sizeCapBytes = qint64(m_sizeCap->value()) * kMiB;
-    settings->defaultTtlSeconds = ttlSeconds();
-    settings->isolateByApiKey = m_isolate->isChecked();
+    settings->sizeCapBytes = m_cache->sizeCapBytes();
+    settings->defaultTtlSeconds = m_cache->ttlSeconds();
+    settings->isolateByApiKey = m_cache->isolateByApiKey();
     settings->allowedOrigins = origins;
     ok = m_routes->read(&settings->routes) && ok;
     return ok;

@@ -11,11 +11,11 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QSpinBox;
 class QTimer;
 
 namespace cachette::ui {
 
+class CacheGroup;
 class EmbedderGroup;
 class EngineHost;
 class ModelCheckGroup;
@@ -49,7 +49,6 @@ private:
     static QList<Upstream> presets();
 
     QWidget *buildProxyGroup();
-    QWidget *buildCacheGroup();
     QWidget *buildAccessGroup();
     QWidget *buildButtonBar();
     void addRow(QFormLayout *form, const QString &label, QWidget *field);
@@ -63,8 +62,6 @@ private:
     void onEdited();
     void onPresetChosen(int index);
     void selectPresetFor(const QString &url);
-    void setTtl(qint64 seconds);
-    qint64 ttlSeconds() const;
 
     EngineHost *m_host;
     AppSettings m_saved;
@@ -77,10 +74,7 @@ private:
     QLabel *m_upstreamError;
     QCheckBox *m_startProxy;
     QCheckBox *m_startAtLogin;
-    QSpinBox *m_sizeCap;        // MiB
-    QSpinBox *m_ttl;
-    QComboBox *m_ttlUnit;       // seconds per unit in itemData
-    QCheckBox *m_isolate;
+    CacheGroup *m_cache;
     QLineEdit *m_origins;
     QLabel *m_originsError;
     PriceTableEditor *m_prices;
