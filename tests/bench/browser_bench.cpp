@@ -14,6 +14,8 @@
 #include "store/entrycatalog.h"
 #include "store/store.h"
 
+#include "timing.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -33,6 +35,10 @@ using store::EntryFilter;
 using store::SortColumn;
 
 namespace {
+
+using bench::measure;
+using bench::report;
+using bench::Result;
 
 constexpr int kScreenRows = 40;   // rows a maximised window shows
 constexpr int kPage = ui::EntryTableModel::kPageSize;
@@ -87,29 +93,6 @@ bool build(const QString &dataDir, int count)
     std::printf("built %d entries in %.1f s (%.0f MB)\n\n", count, timer.elapsed() / 1000.0,
                 QFileInfo(path).size() / 1e6);
     return ok;
-}
-
-struct Result
-{
-    double median, min, max;
-};
-
-Result measure(int runs, const std::function<void()> &work)
-{
-    std::vector<double> ms;
-    for (int i = 0; i < runs; ++i) {
-        QElapsedTimer timer;
-        timer.start();
-        work();
-        ms.push_back(timer.nsecsElapsed() / 1e6);
-    }
-    std::sort(ms.begin(), ms.end());
-    return { ms[ms.size() / 2], ms.front(), ms.back() };
-}
-
-void report(const char *what, const Result &r)
-{
-    std::printf("%-58s %9.2f ms  (min %.2f, max %.2f)\n", what, r.median, r.min, r.max);
 }
 
 // Every cell of kScreenRows rows from first, as a table view asks when it paints.

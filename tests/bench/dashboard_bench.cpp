@@ -18,6 +18,8 @@
 #include "store/store.h"
 #include "store/usagestats.h"
 
+#include "timing.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -37,6 +39,14 @@ using namespace cachette;
 using ui::RangeKind;
 
 namespace {
+
+using bench::measure;
+using bench::Result;
+
+void report(const QString &what, const Result &r)
+{
+    bench::report(what, r, 52);
+}
 
 // Twelve models, used unevenly (the minimum of two uniform picks: gpt-4o most, the last
 // least), 30 % hits, one model without a price (a local llama). Lines are spread evenly over
@@ -100,29 +110,6 @@ bool build(const QString &dataDir, qint64 count, int days)
     return ok;
 }
 
-struct Result
-{
-    double median, min, max;
-};
-
-Result measure(int runs, const std::function<void()> &work)
-{
-    std::vector<double> ms;
-    for (int i = 0; i < runs; ++i) {
-        QElapsedTimer timer;
-        timer.start();
-        work();
-        ms.push_back(timer.nsecsElapsed() / 1e6);
-    }
-    std::sort(ms.begin(), ms.end());
-    return {ms[ms.size() / 2], ms.front(), ms.back()};
-}
-
-void print(const QString &what, const Result &r)
-{
-    std::printf("%-52s %9.2f ms  (min %.2f, max %.2f)\n", qPrintable(what), r.median, r.min, r.max);
-}
-
 const std::pair<RangeKind, const char *> kRanges[] = {
     {RangeKind::Today, "Today"}, {RangeKind::Week, "7 days"},
     {RangeKind::Month, "30 days"}, {RangeKind::All, "All"},
@@ -142,12 +129,12 @@ void timeQueries(const QString &path, int runs, std::optional<qint64> firstLine)
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return;
     }
-    print(QStringLiteral("report, all time (the model filter's list)"), measure(runs, [&] {
+    report(QStringLiteral("report, all time (the model filter's list)"), measure(runs, [&] {
         stats.report(0, store::UsageStats::kOpenEnd);
     }));
     for (const auto &[kind, name] : kRanges) {
         const ui::TimeWindow w = ui::timeWindow(kind, QDateTime::currentDateTime(), {}, {}, firstLine);
-        print(QStringLiteral("report, %1").arg(QLatin1String(name)),
+        report(QStringLiteral("report, %1").arg(QLatin1String(name)),
               measure(runs, [&] { stats.report(w.fromMs, w.toMs); }));
         qsizetype rows = 0;
         const Result r = measure(runs, [&] {
@@ -155,7 +142,7 @@ void timeQueries(const QString &path, int runs, std::optional<qint64> firstLine)
             for (const ui::TimeWindow::Run &run : w.runs())
                 rows += stats.series(run.fromMs, run.toMs, run.bucketMs).size();
         });
-        print(QStringLiteral("series, %1 (%2 buckets %3, %4 rows)")
+        report(QStringLiteral("series, %1 (%2 buckets %3, %4 rows)")
                   .arg(QLatin1String(name)).arg(w.bucketCount).arg(QLatin1String(unitName(w.unit))).arg(rows),
               r);
     }
@@ -174,7 +161,7 @@ void timeView(const QString &dataDir, int runs)
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return;
     }
-    print(QStringLiteral("page: construct + show + first paint (7 days)"), measure(runs, [&] {
+    report(QStringLiteral("page: construct + show + first paint (7 days)"), measure(runs, [&] {
         ui::DashboardView view(&host);
         view.resize(1280, 800);
         view.show();
@@ -185,16 +172,16 @@ void timeView(const QString &dataDir, int runs)
     view.show();
     QCoreApplication::processEvents();
     for (const auto &[kind, name] : kRanges) {
-        print(QStringLiteral("page: refresh, %1").arg(QLatin1String(name)),
+        report(QStringLiteral("page: refresh, %1").arg(QLatin1String(name)),
               measure(runs, [&, kind = kind] { view.setRange(kind); }));
-        print(QStringLiteral("page: refresh + paint, %1").arg(QLatin1String(name)),
+        report(QStringLiteral("page: refresh + paint, %1").arg(QLatin1String(name)),
               measure(runs, [&, kind = kind] {
                   view.setRange(kind);
                   view.grab();
               }));
     }
     view.setModelFilter(QStringLiteral("gpt-4o-mini"));
-    print(QStringLiteral("page: refresh + paint, All, one model"), measure(runs, [&] {
+    report(QStringLiteral("page: refresh + paint, All, one model"), measure(runs, [&] {
         view.setRange(RangeKind::All);
         view.grab();
     }));

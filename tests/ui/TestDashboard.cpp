@@ -10,6 +10,7 @@
 #include "dashboard/tokenschart.h"
 #include "host/enginehost.h"
 #include "fakeupstream.h"
+#include "manualclock.h"
 #include "store/store.h"
 #include "uitest.h"
 
@@ -41,7 +42,7 @@ constexpr qint64 kHourMs = 3'600'000;
 
 qint64 at(int daysAgo, int hour, int minute = 0)
 {
-    return QDateTime(QDate::currentDate().addDays(-daysAgo), QTime(hour, minute)).toMSecsSinceEpoch();
+    return QDateTime(clock::now().date().addDays(-daysAgo), QTime(hour, minute)).toMSecsSinceEpoch();
 }
 
 store::RequestLogRecord line(qint64 ts, const QString &model, const QString &outcome,
@@ -169,7 +170,7 @@ private Q_SLOTS:
 
     void windowsCutRangesIntoBuckets()
     {
-        const QDateTime now = QDateTime::currentDateTime();
+        const QDateTime now = clock::now();
         const QDate today = now.date();
         const ui::TimeWindow todayWindow = ui::timeWindow(RangeKind::Today, now);
         QCOMPARE(todayWindow.unit, BucketUnit::Hour);
@@ -203,7 +204,7 @@ private Q_SLOTS:
         });
         const QDate first(2026, 10, 25);
         const QDate late(2026, 11, 3);
-        const ui::TimeWindow window = ui::timeWindow(RangeKind::Custom, QDateTime::currentDateTime(),
+        const ui::TimeWindow window = ui::timeWindow(RangeKind::Custom, clock::now(),
                                                      first, QDate(2026, 11, 5));
         QCOMPARE(window.unit, BucketUnit::Day);
         QCOMPARE(window.bucketCount, 12);
@@ -369,7 +370,7 @@ private Q_SLOTS:
         view.resize(1280, 800);
         QCOMPARE(view.spentChart()->timeLabels().size(), 7);
         QCOMPARE(view.spentChart()->timeLabels().constLast(),
-                 QLocale().toString(QDate::currentDate(), QStringLiteral("d MMM")));
+                 QLocale().toString(clock::now().date(), QStringLiteral("d MMM")));
 
         view.setRange(RangeKind::Month);
         QCOMPARE(view.data().window.bucketCount, 30);
@@ -383,13 +384,13 @@ private Q_SLOTS:
         logLines(fixture());
         DashboardView view(m_host.get());
         view.show();
-        view.setCustomRange(QDate::currentDate().addDays(-1), QDate::currentDate());
+        view.setCustomRange(clock::now().date().addDays(-1), clock::now().date());
         QCOMPARE(view.range(), RangeKind::Custom);
         QCOMPARE(view.data().window.unit, BucketUnit::Hour);
         QCOMPARE(tileValue(view, "requestsTile"), QStringLiteral("6"));
         QVERIFY(view.findChild<QWidget *>(QStringLiteral("customFrom"))->isVisible());
 
-        view.setCustomRange(QDate::currentDate().addDays(-3), QDate::currentDate().addDays(-3));
+        view.setCustomRange(clock::now().date().addDays(-3), clock::now().date().addDays(-3));
         QCOMPARE(tileValue(view, "requestsTile"), QStringLiteral("1"));
         QCOMPARE(setLabels(view.spentChart()), QStringList{kClaude});
 
@@ -460,7 +461,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.setRange(RangeKind::Week);
         const QString yesterday = view.data().window.title(5);
-        QCOMPARE(yesterday, QLocale().toString(QDate::currentDate().addDays(-1), QStringLiteral("ddd d MMM")));
+        QCOMPARE(yesterday, QLocale().toString(clock::now().date().addDays(-1), QStringLiteral("ddd d MMM")));
 
         Q_EMIT barSet(view.spentChart(), k4o)->hovered(true, 5);
         QCOMPARE(QToolTip::text(), QStringLiteral("gpt-4o · %1: $0.02 spent\n1 request upstream").arg(yesterday));
@@ -530,6 +531,10 @@ private Q_SLOTS:
     }
 
 private:
+    // "Now" is a fixed afternoon: the ranges (Today, 7 days) and the day labels do not depend on
+    // when the suite runs, nor break when it runs across midnight.
+    ManualClock m_clock { QDateTime(QDate(2026, 12, 2), QTime(15, 0)).toMSecsSinceEpoch() };
+
     // Writes lines into the data dir's database the way the engine does, through a Store.
     void logLines(const QList<store::RequestLogRecord> &lines)
     {

@@ -575,7 +575,7 @@ void TestSemanticCache::reembedJobCancels()
     QCOMPARE(finished.first().at(0).toBool(), false);
     QCOMPARE(finished.first().at(1).toString(), QStringLiteral("cancelled"));
     const int servedAtCancel = served;
-    QTest::qWait(50);
+    QTest::qWait(50);   // deliberately: a job still running would embed another batch in that time
     QCOMPARE(served, servedAtCancel);
     QVERIFY(!job.isRunning());
 }

@@ -302,7 +302,7 @@ void TestSemanticEmbedders::remoteDestroyedWhileWaitingDoesNotCall()
         embedder.embed({QStringLiteral("x")}, [&called](const Embeddings &) { called = true; });
         QTRY_COMPARE(fake.requestCount(), 1);
     }
-    QTest::qWait(400);
+    QTest::qWait(400);   // deliberately: past the slow answer (200 ms), which must not call back
     QVERIFY(!called);
 }
 
