@@ -98,7 +98,7 @@ DashboardView::DashboardView(EngineHost *host, QWidget *parent)
     // "Today" moves at midnight even when no request arrives.
     m_clock.setInterval(60'000);
     connect(&m_clock, &QTimer::timeout, this, [this] {
-        if (m_refreshedOn != QDate::currentDate())
+        if (m_refreshedOn != clock::now().date())
             scheduleRefresh();
     });
     m_clock.start();
@@ -234,7 +234,7 @@ void DashboardView::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
     arrange();
-    if (m_stale || m_refreshedOn != QDate::currentDate())
+    if (m_stale || m_refreshedOn != clock::now().date())
         refresh();
 }
 
@@ -368,7 +368,7 @@ void DashboardView::refresh()
 {
     m_refreshTimer.stop();
     m_stale = false;
-    m_refreshedOn = QDate::currentDate();
+    m_refreshedOn = clock::now().date();
     QString error;
     const bool opened = ensureOpen(&error);
     if (!opened || !updateModels(&error)) {
