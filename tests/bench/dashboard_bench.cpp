@@ -43,7 +43,7 @@ namespace {
 using bench::measure;
 using bench::Result;
 
-void report(const QString &what, const Result &r)
+void reportRow(const QString &what, const Result &r)
 {
     bench::report(what, r, 52);
 }
@@ -129,12 +129,12 @@ void timeQueries(const QString &path, int runs, std::optional<qint64> firstLine)
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return;
     }
-    report(QStringLiteral("report, all time (the model filter's list)"), measure(runs, [&] {
+    reportRow(QStringLiteral("report, all time (the model filter's list)"), measure(runs, [&] {
         stats.report(0, store::UsageStats::kOpenEnd);
     }));
     for (const auto &[kind, name] : kRanges) {
         const ui::TimeWindow w = ui::timeWindow(kind, QDateTime::currentDateTime(), {}, {}, firstLine);
-        report(QStringLiteral("report, %1").arg(QLatin1String(name)),
+        reportRow(QStringLiteral("report, %1").arg(QLatin1String(name)),
               measure(runs, [&] { stats.report(w.fromMs, w.toMs); }));
         qsizetype rows = 0;
         const Result r = measure(runs, [&] {
@@ -142,7 +142,7 @@ void timeQueries(const QString &path, int runs, std::optional<qint64> firstLine)
             for (const ui::TimeWindow::Run &run : w.runs())
                 rows += stats.series(run.fromMs, run.toMs, run.bucketMs).size();
         });
-        report(QStringLiteral("series, %1 (%2 buckets %3, %4 rows)")
+        reportRow(QStringLiteral("series, %1 (%2 buckets %3, %4 rows)")
                   .arg(QLatin1String(name)).arg(w.bucketCount).arg(QLatin1String(unitName(w.unit))).arg(rows),
               r);
     }
@@ -161,7 +161,7 @@ void timeView(const QString &dataDir, int runs)
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return;
     }
-    report(QStringLiteral("page: construct + show + first paint (7 days)"), measure(runs, [&] {
+    reportRow(QStringLiteral("page: construct + show + first paint (7 days)"), measure(runs, [&] {
         ui::DashboardView view(&host);
         view.resize(1280, 800);
         view.show();
@@ -172,16 +172,16 @@ void timeView(const QString &dataDir, int runs)
     view.show();
     QCoreApplication::processEvents();
     for (const auto &[kind, name] : kRanges) {
-        report(QStringLiteral("page: refresh, %1").arg(QLatin1String(name)),
+        reportRow(QStringLiteral("page: refresh, %1").arg(QLatin1String(name)),
               measure(runs, [&, kind = kind] { view.setRange(kind); }));
-        report(QStringLiteral("page: refresh + paint, %1").arg(QLatin1String(name)),
+        reportRow(QStringLiteral("page: refresh + paint, %1").arg(QLatin1String(name)),
               measure(runs, [&, kind = kind] {
                   view.setRange(kind);
                   view.grab();
               }));
     }
     view.setModelFilter(QStringLiteral("gpt-4o-mini"));
-    report(QStringLiteral("page: refresh + paint, All, one model"), measure(runs, [&] {
+    reportRow(QStringLiteral("page: refresh + paint, All, one model"), measure(runs, [&] {
         view.setRange(RangeKind::All);
         view.grab();
     }));
