@@ -110,6 +110,59 @@ private Q_SLOTS:
                  QByteArray("d5f9b048e4b4ff79c2fecd1fa4de44d9a9e7257e937d5a02c7722d353415954a"));
     }
 
+    // Every stored entry is found by its key: a change to the canonical form, the fields left
+    // out of it, or how the route and the Anthropic headers enter it orphans the whole cache.
+    // These are the keys this version computes, over every dialect and what each adds or drops.
+    void keysOfStoredEntriesNeverChange_data()
+    {
+        QTest::addColumn<QString>("endpoint");
+        QTest::addColumn<QString>("route");
+        QTest::addColumn<QByteArray>("headers");   // "name: value" lines
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QByteArray>("key");
+        QTest::newRow("chat") << "chat/completions" << "" << QByteArray() << kChatBody
+            << QByteArray("fd6a728a5f1c412324644a87c818009f80b5740dde4267353fd762d202001c31");
+        QTest::newRow("chat, escapes and numbers") << "chat/completions" << "" << QByteArray()
+            << QByteArray("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"tab\\t \\\"q\\\" "
+                          "\\\\ \\u00e9\\u4e2d \\ud83d\\ude00 \\u0001 </\"}],\"n\":1,\"top_p\":0.1,"
+                          "\"seed\":-12345678901,\"stop\":null,\"logit_bias\":{\"50256\":-100}}")
+            << QByteArray("a1fc1c9d6dc34e59d695fe907eafa280fef5f619b36580b1dde14fb901ae62fb");
+        QTest::newRow("chat through a route, bookkeeping forged") << "chat/completions" << "team"
+            << QByteArray("anthropic-version: 2023-06-01")
+            << QByteArray(R"({"model":"m","messages":[],"user":"u","store":true,"x-cachette-route":"other"})")
+            << QByteArray("a7dd4c8e23edef9065e084d0f7cffdab875815aa13ae680e93ab8c07157db97e");
+        QTest::newRow("anthropic, headers and hints") << "messages" << "claude"
+            << QByteArray("Anthropic-Version: 2023-06-01\nanthropic-beta: b2, b1\nanthropic-beta: b0")
+            << QByteArray(R"({"model":"claude","max_tokens":10,"system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}],"tools":[{"name":"t","eager_input_streaming":true,"input_schema":{"type":"object"}}],"metadata":{"user_id":"x"}})")
+            << QByteArray("6b1a96cc902cafa6357bd3383a9545ef83cad1cf2883f1abc728b18d2dc7eb79");
+        QTest::newRow("responses, client ids") << "responses" << "" << QByteArray()
+            << QByteArray(R"({"model":"gpt-5","instructions":"be brief","input":[{"type":"message","id":"msg_1","role":"user","content":[{"type":"input_text","text":"hi"}]},{"type":"item_reference","id":"rs_9"}],"store":false,"prompt_cache_key":"p","client_metadata":{"a":"b"}})")
+            << QByteArray("fbf3267d04f9c187fef4b1e391e2ec01c3381a3ea4ea3d2adcc59f18c1d7f2ee");
+        QTest::newRow("embeddings") << "embeddings" << "" << QByteArray()
+            << QByteArray(R"({"model":"e","input":["a","b"],"encoding_format":"float"})")
+            << QByteArray("e56bfd24f50db260c54cce328eae42b8fbdc46d7c8c5d6de9dc35b474a78aa8b");
+    }
+
+    void keysOfStoredEntriesNeverChange()
+    {
+        QFETCH(QString, endpoint);
+        QFETCH(QString, route);
+        QFETCH(QByteArray, headers);
+        QFETCH(QByteArray, body);
+        QFETCH(QByteArray, key);
+        QList<QPair<QByteArray, QByteArray>> headerList;
+        for (const QByteArray &line : headers.split('\n')) {
+            if (const qsizetype colon = line.indexOf(':'); colon > 0)
+                headerList.append({line.left(colon), line.mid(colon + 1).trimmed()});
+        }
+        CanonicalRequest request;
+        QString error;
+        QVERIFY2(canonicalize(body, &request, &error, endpoint), qPrintable(error));
+        keyAnswerShapingHeaders(&request, endpoint, headerList);
+        keyRoute(&request, route);
+        QCOMPARE(cacheKey(QStringLiteral("ns"), endpoint, request.canonical), key);
+    }
+
     void sameKeyForSameRequest_data()
     {
         QTest::addColumn<QByteArray>("body");
