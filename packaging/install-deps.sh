@@ -7,7 +7,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6opengl6-dev
   qt6-charts-dev qt6-svg-dev libqt6svg6
-  libhttp-parser-dev libhnswlib-dev libcurl4-openssl-dev
+  libhttp-parser-dev libhnswlib-dev libcurl4-openssl-dev libssl-dev
 )
 # Tests and benchmarks: a desktop-free Qt platform, a fake tray for manual checks, load tools.
 test_packages=(

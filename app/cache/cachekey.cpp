@@ -1,9 +1,10 @@
 #include "cachekey.h"
 #include "endpointkind.h"
 #include "keyfields.h"
+#include "sha256.h"
 #include "store/cacheentry.h"
 
-#include <QCryptographicHash>
+#include <QCryptographicHash>   // the HMAC's algorithm name
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QMessageAuthenticationCode>
@@ -14,17 +15,37 @@ namespace cachette::cache {
 
 namespace {
 
-// QJsonObject keeps its keys sorted at every level and the Compact writer adds no
-// whitespace, so the serialisation of an equal object is byte-for-byte the same.
-QByteArray canonicalJson(const QJsonObject &keyed)
+// {"anthropic-version": …, "anthropic-beta": "b0,b1"} for Anthropic "messages"; empty otherwise.
+QJsonObject answerShapingHeaders(EndpointKind kind,
+                                 const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    return QJsonDocument(keyed).toJson(QJsonDocument::Compact);
+    QJsonObject keyed;
+    if (kind != EndpointKind::AnthropicMessages)
+        return keyed;
+    QByteArray version;
+    QByteArrayList betas;   // may come as several headers or one comma-separated list
+    for (const auto &[name, value] : headers) {
+        if (name.compare("anthropic-version", Qt::CaseInsensitive) == 0) {
+            version = value.trimmed();
+        } else if (name.compare("anthropic-beta", Qt::CaseInsensitive) == 0) {
+            for (const QByteArray &beta : value.split(',')) {
+                if (!beta.trimmed().isEmpty())
+                    betas.append(beta.trimmed());
+            }
+        }
+    }
+    std::sort(betas.begin(), betas.end());   // the order a client lists betas in changes nothing
+    if (!version.isEmpty())
+        keyed.insert(QLatin1String("anthropic-version"), QString::fromUtf8(version));
+    if (!betas.isEmpty())
+        keyed.insert(QLatin1String("anthropic-beta"), QString::fromUtf8(betas.join(',')));
+    return keyed;
 }
 
 } // namespace
 
 bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
-                  const QString &endpoint)
+                  const KeyScope &scope)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
@@ -43,11 +64,16 @@ bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
 
     CanonicalRequest request;
     request.body = document.object();
-    request.keyed = keyedFields(request.body, endpointKind(endpoint));
-    // Cachette's own fields come from the proxy (route, keyed headers), never from the client:
-    // a body carrying "x-cachette-route" must not reach another route's answers.
+    const EndpointKind kind = endpointKind(scope.endpoint);
+    request.keyed = keyedFields(request.body, kind);
     store::removeBookkeeping(&request.keyed);
-    request.canonical = canonicalJson(request.keyed);
+    if (const QJsonObject headers = answerShapingHeaders(kind, scope.headers); !headers.isEmpty())
+        request.keyed.insert(QLatin1String(kKeyedHeadersField), headers);
+    if (!scope.route.isEmpty())
+        request.keyed.insert(QLatin1String(kRouteField), scope.route);
+    // Serialised once, with everything in it. QJsonObject keeps its keys sorted at every level
+    // and the Compact writer adds no whitespace, so an equal object gives the same bytes.
+    request.canonical = QJsonDocument(request.keyed).toJson(QJsonDocument::Compact);
     request.model = request.body.value(QLatin1String("model")).toString();
     request.stream = request.body.value(QLatin1String("stream")).toBool();
     request.wantsUsage = request.body.value(QLatin1String("stream_options"))
@@ -63,50 +89,13 @@ QByteArray cacheKey(const QString &cacheNamespace, const QString &endpoint,
                     const QByteArray &canonical)
 {
     // The NUL separators keep ("ab", "c") and ("a", "bc") apart.
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    Sha256 hash;
     hash.addData(cacheNamespace.toUtf8());
     hash.addData(QByteArrayView("\0", 1));
     hash.addData(endpoint.toUtf8());
     hash.addData(QByteArrayView("\0", 1));
     hash.addData(canonical);
     return hash.result().toHex();
-}
-
-void keyAnswerShapingHeaders(CanonicalRequest *request, const QString &endpoint,
-                             const QList<QPair<QByteArray, QByteArray>> &headers)
-{
-    if (endpointKind(endpoint) != EndpointKind::AnthropicMessages)
-        return;
-    QByteArray version;
-    QByteArrayList betas;   // may come as several headers or one comma-separated list
-    for (const auto &[name, value] : headers) {
-        if (name.compare("anthropic-version", Qt::CaseInsensitive) == 0) {
-            version = value.trimmed();
-        } else if (name.compare("anthropic-beta", Qt::CaseInsensitive) == 0) {
-            for (const QByteArray &beta : value.split(',')) {
-                if (!beta.trimmed().isEmpty())
-                    betas.append(beta.trimmed());
-            }
-        }
-    }
-    std::sort(betas.begin(), betas.end());   // the order a client lists betas in changes nothing
-    QJsonObject keyed;
-    if (!version.isEmpty())
-        keyed.insert(QLatin1String("anthropic-version"), QString::fromUtf8(version));
-    if (!betas.isEmpty())
-        keyed.insert(QLatin1String("anthropic-beta"), QString::fromUtf8(betas.join(',')));
-    if (keyed.isEmpty())
-        return;
-    request->keyed.insert(QLatin1String(kKeyedHeadersField), keyed);
-    request->canonical = canonicalJson(request->keyed);
-}
-
-void keyRoute(CanonicalRequest *request, const QString &route)
-{
-    if (route.isEmpty())
-        return;
-    request->keyed.insert(QLatin1String(kRouteField), route);
-    request->canonical = canonicalJson(request->keyed);
 }
 
 QString namespaceForApiKey(const QByteArray &apiKey, const QByteArray &secret)

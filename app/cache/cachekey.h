@@ -6,6 +6,8 @@
 #include <QPair>
 #include <QString>
 
+#include <utility>
+
 namespace cachette::cache {
 
 // A request body made canonical: parsed, with the fields that do not change the answer removed
@@ -20,37 +22,49 @@ struct CanonicalRequest
     bool wantsUsage = false;   // stream_options.include_usage: true
 };
 
-// Parses a JSON object body; on failure returns false and a message naming the problem
-// ("request body is not valid JSON: unterminated string at offset 17"). endpoint as in the
-// cache key ("chat/completions", "messages"); it decides which fields are ignored.
-bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
-                  const QString &endpoint = QString());
-
-// Hex SHA-256 of namespace, endpoint and canonical JSON. Headers never enter it, except the few
-// keyAnswerShapingHeaders() writes into the canonical JSON.
-QByteArray cacheKey(const QString &cacheNamespace, const QString &endpoint,
-                    const QByteArray &canonical);
-
-// The field of the keyed body that holds the request headers which change the answer itself.
+// The fields of the keyed body that hold what comes from the proxy rather than the body: the
+// request headers that change the answer itself, and the provider route.
 inline constexpr const char kKeyedHeadersField[] = "x-cachette-keyed-headers";
-
-// Adds the request headers that change the answer itself to request's keyed body and canonical
-// JSON, as {"x-cachette-keyed-headers": {name: value}}: for Anthropic "messages"
-// anthropic-version and anthropic-beta (a beta changes what the model may answer: longer
-// outputs, other tool versions). Being in the keyed body, they separate semantic contexts and
-// stay in the stored canonical request too. Nothing for the OpenAI endpoints, whose headers
-// (User-Agent, X-Stainless-*) never change the answer. Header names match case-insensitively.
-void keyAnswerShapingHeaders(CanonicalRequest *request, const QString &endpoint,
-                             const QList<QPair<QByteArray, QByteArray>> &headers);
-
-// The field of the keyed body that names the provider route a request came through.
 inline constexpr const char kRouteField[] = "x-cachette-route";
 
-// Adds a named provider route to request's keyed body and canonical JSON: the same body asked
-// of OpenAI and of OpenRouter is two questions with two answers, exactly and by similarity
-// (the semantic context is the keyed body). The default route ("") adds nothing, so the keys
-// of caches written before routes existed still match.
-void keyRoute(CanonicalRequest *request, const QString &route);
+// What besides its body goes into a request's key.
+struct KeyScope
+{
+    KeyScope(QString endpoint = {}, QString route = {},
+             QList<QPair<QByteArray, QByteArray>> headers = {})
+        : endpoint(std::move(endpoint)), route(std::move(route)), headers(std::move(headers))
+    {
+    }
+
+    // As in the cache key ("chat/completions", "messages"): decides which fields are ignored.
+    QString endpoint;
+    // A named provider route: the same body asked of OpenAI and of OpenRouter is two questions
+    // with two answers, exactly and by similarity (the semantic context is the keyed body), so
+    // it goes into the keyed body as {"x-cachette-route": route}. The default route ("") adds
+    // nothing, so the keys of caches written before routes existed still match.
+    QString route;
+    // The request's headers. Those that change the answer itself go into the keyed body as
+    // {"x-cachette-keyed-headers": {name: value}}: for Anthropic "messages" anthropic-version
+    // and anthropic-beta (a beta changes what the model may answer: longer outputs, other tool
+    // versions; the betas sorted, whether sent as one list or several headers). Nothing for the
+    // OpenAI endpoints, whose headers (User-Agent, X-Stainless-*) never change the answer.
+    // Header names match case-insensitively.
+    QList<QPair<QByteArray, QByteArray>> headers;
+};
+
+// Parses a JSON object body; on failure returns false and a message naming the problem
+// ("request body is not valid JSON: unterminated string at offset 17"). The keyed body is the
+// body without its ignored fields and without any x-cachette- field the client put there
+// (Cachette's own fields come from the proxy, never from the client: a body carrying
+// "x-cachette-route" must not reach another route's answers), plus scope's route and headers;
+// it is serialised once into canonical.
+bool canonicalize(const QByteArray &body, CanonicalRequest *out, QString *error,
+                  const KeyScope &scope = {});
+
+// Hex SHA-256 of namespace, endpoint and canonical JSON. Headers never enter it, except the few
+// KeyScope::headers names, through the canonical JSON.
+QByteArray cacheKey(const QString &cacheNamespace, const QString &endpoint,
+                    const QByteArray &canonical);
 
 // A namespace that isolates entries per API key without storing the key: a keyed hash
 // (HMAC-SHA256 with a per-install secret) of the key, shortened. Empty key → "".

@@ -227,7 +227,8 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     out->receivedUs = monotonicUs();
     out->receivedMs = clock::nowMs();
     QString error;
-    if (!cache::canonicalize(request.body, &out->canonical, &error, endpoint)) {
+    if (!cache::canonicalize(request.body, &out->canonical, &error,
+                             {endpoint, route, request.headers})) {
         rejectBadRequest(exchange, *out, 400, error, QStringLiteral("invalid_json"));
         return false;
     }
@@ -237,8 +238,6 @@ bool ProxyService::parseRequest(http::HttpExchange *exchange, const QString &end
     }
     out->directives = cache::CacheDirectives::parse(request.header("cache-control"),
                                                     request.header("x-cachette-ttl"));
-    cache::keyAnswerShapingHeaders(&out->canonical, endpoint, request.headers);
-    cache::keyRoute(&out->canonical, route);
     out->key = cache::cacheKey(out->cacheNamespace, endpoint, out->canonical.canonical);
     return true;
 }

@@ -1,8 +1,8 @@
 #include "promptcontext.h"
 
 #include "cache/conversation.h"
+#include "cache/sha256.h"
 
-#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QStringList>
 #include <QtEndian>
@@ -91,7 +91,7 @@ QString takePrompt(QJsonObject &context, const Conversation &conversation)
 quint64 hashContext(const QString &cacheNamespace, const QString &endpoint, CompareScope scope,
                     const QJsonObject &context)
 {
-    QCryptographicHash hash(QCryptographicHash::Sha256);
+    cache::Sha256 hash;
     hash.addData(cacheNamespace.toUtf8());
     hash.addData(QByteArrayView("\0", 1));
     hash.addData(normalizedEndpoint(endpoint).toUtf8());

@@ -72,9 +72,8 @@ QByteArray messagesKey(const QByteArray &body, const QList<QPair<QByteArray, QBy
 {
     cache::CanonicalRequest request;
     QString error;
-    if (!cache::canonicalize(body, &request, &error, kMessages))
+    if (!cache::canonicalize(body, &request, &error, {kMessages, QString(), headers}))
         qWarning() << "canonicalize failed:" << error;
-    cache::keyAnswerShapingHeaders(&request, kMessages, headers);
     return cache::cacheKey(ns, kMessages, request.canonical);
 }
 
@@ -164,14 +163,15 @@ private Q_SLOTS:
         // Anthropic's keyed headers never enter a chat key.
         cache::CanonicalRequest request;
         QString error;
-        QVERIFY(cache::canonicalize(R"({"model":"gpt-4o","metadata":{"a":"b"},"top_k":3,"messages":[]})", &request,
-                                    &error, QStringLiteral("chat/completions")));
+        const QByteArray body = R"({"model":"gpt-4o","metadata":{"a":"b"},"top_k":3,"messages":[]})";
+        const QString chat = QStringLiteral("chat/completions");
+        QVERIFY(cache::canonicalize(body, &request, &error, chat));
         QVERIFY(!request.canonical.contains("metadata"));
         QVERIFY(request.canonical.contains("top_k"));
-        const QByteArray before = request.canonical;
-        cache::keyAnswerShapingHeaders(&request, QStringLiteral("chat/completions"),
-                                       {{"anthropic-version", "2023-06-01"}});
-        QCOMPARE(request.canonical, before);
+        cache::CanonicalRequest withHeaders;
+        QVERIFY(cache::canonicalize(body, &withHeaders, &error,
+                                    {chat, QString(), {{"anthropic-version", "2023-06-01"}}}));
+        QCOMPARE(withHeaders.canonical, request.canonical);
     }
 
     void versionAndBetaHeadersAreKeyed()
@@ -190,7 +190,8 @@ private Q_SLOTS:
         QString error;
         QVERIFY(cache::canonicalize(kAgentBody, &request, &error, kMessages));
         const quint64 plainContext = semantic::promptKey(QString(), kMessages, request.keyed).contextHash;
-        cache::keyAnswerShapingHeaders(&request, kMessages, {{"anthropic-version", "2023-06-01"}});
+        QVERIFY(cache::canonicalize(kAgentBody, &request, &error,
+                                    {kMessages, QString(), {{"anthropic-version", "2023-06-01"}}}));
         QVERIFY2(request.canonical.contains(R"("x-cachette-keyed-headers":{"anthropic-version":"2023-06-01"})"),
                  request.canonical.constData());
         QVERIFY(semantic::promptKey(QString(), kMessages, request.keyed).contextHash != plainContext);

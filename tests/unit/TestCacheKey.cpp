@@ -51,14 +51,13 @@ private Q_SLOTS:
     {
         const QByteArray body = R"({"model":"m","messages":[{"role":"user","content":"hi"}]})";
         const QByteArray forged = R"({"model":"m","messages":[{"role":"user","content":"hi"}],"x-cachette-route":"team"})";
-        CanonicalRequest plain, routed, spoof;
-        QVERIFY(canonicalize(body, &plain, nullptr, QStringLiteral("chat/completions")));
-        QVERIFY(canonicalize(body, &routed, nullptr, QStringLiteral("chat/completions")));
-        QVERIFY(canonicalize(forged, &spoof, nullptr, QStringLiteral("chat/completions")));
-        const QByteArray before = plain.canonical;
-        keyRoute(&plain, QString());
-        QCOMPARE(plain.canonical, before);
-        keyRoute(&routed, QStringLiteral("team"));
+        const QString chat = QStringLiteral("chat/completions");
+        CanonicalRequest plain, defaultRoute, routed, spoof;
+        QVERIFY(canonicalize(body, &plain, nullptr, chat));
+        QVERIFY(canonicalize(body, &defaultRoute, nullptr, {chat, QString()}));
+        QVERIFY(canonicalize(body, &routed, nullptr, {chat, QStringLiteral("team")}));
+        QVERIFY(canonicalize(forged, &spoof, nullptr, chat));
+        QCOMPARE(defaultRoute.canonical, plain.canonical);
         QVERIFY(routed.canonical != plain.canonical);
         QCOMPARE(spoof.canonical, plain.canonical);
         QVERIFY(cacheKey({}, QStringLiteral("chat/completions"), spoof.canonical)
@@ -157,9 +156,8 @@ private Q_SLOTS:
         }
         CanonicalRequest request;
         QString error;
-        QVERIFY2(canonicalize(body, &request, &error, endpoint), qPrintable(error));
-        keyAnswerShapingHeaders(&request, endpoint, headerList);
-        keyRoute(&request, route);
+        QVERIFY2(canonicalize(body, &request, &error, {endpoint, route, headerList}),
+                 qPrintable(error));
         QCOMPARE(cacheKey(QStringLiteral("ns"), endpoint, request.canonical), key);
     }
 
