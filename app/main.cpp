@@ -37,7 +37,7 @@ int runHeadless(const cachette::EngineConfig &config)
     print(stdout, QStringLiteral("upstream %1, data in %2")
                       .arg(config.upstream.toString(), config.dataDir));
     QString root = engine.baseUrl();
-    root.chop(3);   // "/v1"
+    root.chop(2);   // "v1": the routes go under the same root, "http://HOST:PORT/"
     const auto routes = cachette::proxy::RouteTable::withOverrides(config.routes).routes();
     for (auto it = routes.begin(); it != routes.end(); ++it)
         print(stdout, QStringLiteral("route %1%2/v1 -> %3")

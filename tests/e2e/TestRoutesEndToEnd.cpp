@@ -104,6 +104,12 @@ private Q_SLOTS:
         QCOMPARE(routes.value(QLatin1String("openrouter")).toString(),
                  QStringLiteral("https://openrouter.ai/api/v1"));
         QCOMPARE(health.header("X-Cachette"), QByteArray("local"));
+
+        // The start-up lines name each route's base URL as a client would write it.
+        const QByteArray printed = proxy.standardOutput();
+        const QByteArray line = "route " + proxy.rootUrl().toUtf8() + "/anthropic/v1 -> "
+                                + anthropic.baseUrl().toUtf8() + "\n";
+        QVERIFY2(printed.contains(line), printed.constData());
     }
 
     // A target outside the routes: a 404 in the caller's dialect that names the base URLs.
