@@ -13,7 +13,11 @@ namespace cachette::store {
 
 Store::Store(QObject *parent)
     : QObject(parent)
+    , m_bookkeepingTimer(this)   // a child, so it follows the store to another thread
 {
+    m_bookkeepingTimer.setSingleShot(true);
+    m_bookkeepingTimer.setInterval(kBookkeepingWindowMs);
+    connect(&m_bookkeepingTimer, &QTimer::timeout, this, &Store::submit);
 }
 
 Store::~Store()
@@ -93,6 +97,7 @@ void Store::teardown()
     m_hot.clear();
     m_batch.clear();
     m_batchHits.clear();
+    m_bookkeepingTimer.stop();
     m_pinsInFlight.clear();
 }
 
@@ -303,20 +308,32 @@ void Store::flush()
 
 // Changes wait in m_batch until control returns to the event loop, then go to the writer in
 // one enqueue: one lock and at most one wake-up of the writer per turn instead of one per change.
+// A batch of only hits and log rows waits for the bookkeeping window instead; any other change
+// takes it along at the end of its turn, in order.
 void Store::queue(WriteOp op)
 {
     if (const auto *put = std::get_if<PutOp>(&op))
         m_batchHits.remove(put->entry.key);   // a put resets the count: later hits go after it
+    const bool bookkeeping = std::holds_alternative<HitOp>(op) || std::holds_alternative<LogOp>(op);
     m_batch.push_back(std::move(op));
+    if (bookkeeping) {
+        if (!m_submitPosted && !m_bookkeepingTimer.isActive())
+            m_bookkeepingTimer.start();
+        return;
+    }
     if (!m_submitPosted) {
         m_submitPosted = true;
-        QMetaObject::invokeMethod(this, &Store::submit, Qt::QueuedConnection);
+        // flush() may submit first: then this call finds nothing posted and leaves the
+        // bookkeeping queued since to its window.
+        QMetaObject::invokeMethod(
+            this, [this] { if (m_submitPosted) submit(); }, Qt::QueuedConnection);
     }
 }
 
 void Store::submit()
 {
     m_submitPosted = false;
+    m_bookkeepingTimer.stop();
     if (m_batch.empty() || !m_writer) {
         m_batch.clear();
         m_batchHits.clear();

@@ -7,6 +7,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -93,6 +94,14 @@ public:
 
     static constexpr std::size_t kMaxBacklog = 50000;
 
+    // Hit counts and request-log rows wait this long in memory, so that the writer commits a
+    // few hundred ms of hits in one transaction instead of one per event-loop turn (at one
+    // connection, one per hit). Entries, removals and pins never wait for it; flush() and
+    // close() write what waits. A kill -9 loses at most this window of bookkeeping.
+    static constexpr int kBookkeepingWindowMs = 250;
+    void setBookkeepingWindow(int ms) { m_bookkeepingTimer.setInterval(ms); }
+    int bookkeepingWindow() const { return m_bookkeepingTimer.interval(); }
+
     // Committed data, read on this thread.
     qint64 entryCount() const;
     qint64 totalEntrySize() const;                         // sum(size_bytes)
@@ -102,8 +111,8 @@ public:
     QByteArray meta(const QString &key) const;
     void setMeta(const QString &key, const QByteArray &value);
 
-    // Hands the changes made so far in this event-loop turn to the writer now, without waiting
-    // for them (the event loop does this on its own at the end of the turn).
+    // Hands the changes made so far to the writer now, without waiting for them (the event
+    // loop does this on its own at the end of the turn, or of the bookkeeping window).
     void submit();
 
     // Blocks until every write queued so far is committed, then emits the signals for them
@@ -147,6 +156,7 @@ private:
     std::vector<WriteOp> m_batch;         // this event-loop turn's changes
     QHash<QByteArray, std::size_t> m_batchHits;  // key -> its HitOp in m_batch
     bool m_submitPosted = false;
+    QTimer m_bookkeepingTimer;                   // submits a batch of only hits and log rows
     quint64 m_submitted = 0;                     // serial of the last batch given to the writer
     // setPinned() not yet committed, by the serial of its batch: lookup() does not copy these
     // rows from SQLite into m_hot, as the copy would keep the old pin.

@@ -6,6 +6,8 @@
 
 #include "pricing/pricebook.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QtTest>
 
 #include <cmath>
@@ -95,6 +97,7 @@ private Q_SLOTS:
     void statsEqualTokensTimesPrices();
     void exportLogWritesRfc4180Csv();
     void readableErrors();
+    void hitsJustBeforeSigtermAreAllWritten();
 };
 
 void TestStatsEndToEnd::initTestCase()
@@ -254,6 +257,40 @@ void TestStatsEndToEnd::readableErrors()
         CachetteProcess::run({QStringLiteral("export-log"), QStringLiteral("--data-dir"), empty.path()});
     QCOMPARE(noCsv.exitCode, 2);
     QVERIFY2(noCsv.err.contains("--csv"), noCsv.err.constData());
+}
+
+// Hit counts and log rows wait in memory for a quarter of a second (Store's bookkeeping window):
+// a SIGTERM straight after a burst of hits must still write every one of them.
+void TestStatsEndToEnd::hitsJustBeforeSigtermAreAllWritten()
+{
+    QTemporaryDir dataDir;
+    E2E_START_UPSTREAM(upstream);
+    E2E_START_PROXY(proxy, upstream.baseUrl(), {}, dataDir.path());
+    ProxyClient client(proxy.rootUrl());
+    const QJsonObject question = chatBody(QStringLiteral("count my hits"), kMini);
+    const HttpResult miss = client.post(kChat, question);
+    E2E_VERIFY_RESULT(miss.header("X-Cachette") == "miss", miss);
+    constexpr int kHits = 30;
+    for (int i = 0; i < kHits; ++i) {
+        const HttpResult hit = client.post(kChat, question);
+        E2E_VERIFY_RESULT(hit.header("X-Cachette") == "hit", hit);
+    }
+    QString error;
+    QVERIFY2(proxy.stop(&error), qPrintable(error));   // at once: the last hits still wait
+
+    const QJsonObject totals = statsJson(dataDir.path()).value(QLatin1String("totals")).toObject();
+    QCOMPARE(totals.value(QLatin1String("requests")).toInt(), kHits + 1);
+    QCOMPARE(totals.value(QLatin1String("hits")).toInt(), kHits);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("hits"));
+        db.setDatabaseName(QDir(dataDir.path()).filePath(QStringLiteral("cachette.sqlite")));
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("SELECT hit_count FROM entries")) && query.next());
+        QCOMPARE(query.value(0).toInt(), kHits);
+        QVERIFY(!query.next());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("hits"));
 }
 
 QTEST_GUILESS_MAIN(TestStatsEndToEnd)

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void readerThreadWhileWriting();
     void manyWritesBatch();
     void changesWaitForTheEventLoopAndFlushIncludesThem();
+    void bookkeepingWaitsForItsWindowOtherChangesDoNot();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -437,6 +438,55 @@ void TestStore::changesWaitForTheEventLoopAndFlushIncludesThem()
     store.close();                                      // close() includes the batch too
     RawDb raw(dbPath());
     QCOMPARE(raw.scalar(QStringLiteral("SELECT COUNT(*) FROM request_log")).toInt(), 4);
+}
+
+// Hits and log rows are written a window at a time; an entry, removal or pin is not held back
+// by them and takes them along in order; the window's end, flush() and close() write them.
+void TestStore::bookkeepingWaitsForItsWindowOtherChangesDoNot()
+{
+    QCOMPARE(Store::kBookkeepingWindowMs, 250);
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    QCOMPARE(store.bookkeepingWindow(), Store::kBookkeepingWindowMs);
+    const CacheEntry e = sameSizeEntry("e", 1000);
+    store.put(e);
+    store.flush();
+    RawDb raw(dbPath());
+    const auto hitCount = [&] {
+        return raw.scalar(QStringLiteral("SELECT hit_count FROM entries WHERE key = ?"),
+                          { QString::fromLatin1(e.key) }).toLongLong();
+    };
+    const auto logRows = [&] {
+        return raw.scalar(QStringLiteral("SELECT COUNT(*) FROM request_log")).toLongLong();
+    };
+
+    store.setBookkeepingWindow(60'000);
+    for (int i = 0; i < 3; ++i) {
+        store.recordHit(e.key, 2000 + i);
+        store.logRequest(fullRecord(i));
+        QTest::qWait(30);   // several event-loop turns: none of them hands the hits over
+    }
+    QCOMPARE(hitCount(), 0);
+    QCOMPARE(logRows(), 0);
+    store.put(sameSizeEntry("f", 3000));   // not held back, and takes the bookkeeping along
+    QTRY_COMPARE(store.entryCount(), 2);
+    QCOMPARE(hitCount(), 3);
+    QCOMPARE(logRows(), 3);
+
+    store.recordHit(e.key, 4000);
+    store.flush();
+    QCOMPARE(hitCount(), 4);
+
+    store.setBookkeepingWindow(Store::kBookkeepingWindowMs);
+    store.recordHit(e.key, 5000);
+    store.logRequest(fullRecord(5));
+    QTRY_COMPARE(hitCount(), 5);   // the window's end, with nothing else to carry it
+    QCOMPARE(logRows(), 4);
+
+    store.setBookkeepingWindow(60'000);
+    store.recordHit(e.key, 6000);
+    store.close();
+    QCOMPARE(hitCount(), 6);
 }
 
 QTEST_GUILESS_MAIN(TestStore)
