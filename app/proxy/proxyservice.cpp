@@ -271,7 +271,8 @@ bool ProxyService::tryHit(http::HttpExchange *exchange, const CachedRequest &req
         return false;
     replayHit(exchange, request, *entry, request.receivedMs,
               {{"X-Cachette", store::outcomeName(store::Outcome::Hit).latin1()},
-               {"X-Cachette-Key", entry->key}});
+               {"X-Cachette-Key", entry->key}},
+              replayStream(request, *entry));
     m_store->recordHit(request.key, request.receivedMs);
     log(request, store::Outcome::Hit, entry->status, entry->usage, 0, entry->key, &*entry);
     return true;
@@ -299,6 +300,22 @@ void ProxyService::lookupSemantic(http::HttpExchange *exchange, const CachedRequ
         });
 }
 
+// Built on the first stream hit of an entry and kept with the store's in-memory copy of it,
+// which goes whenever the entry changes: later hits send the same bytes without parsing or
+// synthesizing them again.
+QByteArray ProxyService::replayStream(const CachedRequest &request, const store::CacheEntry &entry)
+{
+    if (!repliesAsStream(request))
+        return {};
+    const bool usage = request.canonical.wantsUsage;
+    QByteArray events = m_store->replayStream(entry.key, usage);
+    if (events.isNull()) {
+        events = streamEventsFor(request, entry);
+        m_store->keepReplayStream(entry.key, usage, events);
+    }
+    return events;
+}
+
 bool ProxyService::serveSemanticHit(http::HttpExchange *exchange, const CachedRequest &request,
                                     const semantic::Decision &decision)
 {
@@ -313,7 +330,8 @@ bool ProxyService::serveSemanticHit(http::HttpExchange *exchange, const CachedRe
               {{"X-Cachette", store::outcomeName(store::Outcome::SemanticHit).latin1()},
                {"X-Cachette-Key", request.key},
                {"X-Cachette-Matched-Key", entry->key},
-               {"X-Cachette-Similarity", QByteArray::number(matched.similarity, 'f', 4)}});
+               {"X-Cachette-Similarity", QByteArray::number(matched.similarity, 'f', 4)}},
+              replayStream(request, *entry));
     m_store->recordHit(entry->key, request.receivedMs);
     log(matched, store::Outcome::SemanticHit, entry->status, entry->usage, 0, entry->key,
         &*entry);

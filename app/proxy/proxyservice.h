@@ -70,6 +70,7 @@ private:
     bool resolveNamespace(const http::HttpRequest &request, QString *ns, QString *error) const;
     bool tryHit(http::HttpExchange *exchange, const CachedRequest &request);
     void lookupSemantic(http::HttpExchange *exchange, const CachedRequest &request);
+    QByteArray replayStream(const CachedRequest &request, const store::CacheEntry &entry);
     bool serveSemanticHit(http::HttpExchange *exchange, const CachedRequest &request,
                           const semantic::Decision &decision);
     void answerMiss(http::HttpExchange *exchange, const CachedRequest &request);

@@ -12,7 +12,10 @@ namespace cachette::store {
 // Store's in-memory copy of recently looked-up entries: a least-recently-used list bounded by
 // bytes (sizeBytes() plus a fixed per-entry overhead). Not thread-safe: Store's thread only.
 // It holds only what Store read from SQLite, with Store's later changes (hits, pins) applied
-// to the copy; Store erases keys whenever the row may have changed behind it.
+// to the copy; Store erases keys whenever the row may have changed behind it. With each copy
+// go the event streams its hits sent (with and without the usage chunk), so that a streamed
+// hit is built once, not parsed or synthesized again on every hit; they count in bytes() and
+// go with the copy.
 class HotCache
 {
 public:
@@ -46,13 +49,34 @@ public:
         return it == m_index.constEnd() ? nullptr : &it.value()->entry;
     }
 
+    // The stream kept for key's copy (with or without its usage chunk); null when none.
+    QByteArray stream(const QByteArray &key, bool withUsage) const
+    {
+        const auto it = m_index.constFind(key);
+        return it == m_index.constEnd() ? QByteArray() : it.value()->streams[withUsage];
+    }
+
+    // Keeps events with key's copy, if it is held (and if the budget allows).
+    void keepStream(const QByteArray &key, bool withUsage, const QByteArray &events)
+    {
+        const auto it = m_index.constFind(key);
+        if (it == m_index.constEnd())
+            return;
+        Node &node = *it.value();
+        const qint64 delta = events.size() - node.streams[withUsage].size();
+        node.streams[withUsage] = events;
+        node.cost += delta;
+        m_bytes += delta;
+        trim();
+    }
+
     void insert(const CacheEntry &entry)
     {
         erase(entry.key);
         const qint64 cost = entry.sizeBytes() + kEntryOverhead;
         if (cost > m_limit)
             return;
-        m_lru.push_front({ entry, cost });
+        m_lru.push_front({ entry, cost, {} });
         m_index.insert(entry.key, m_lru.begin());
         m_bytes += cost;
         trim();
@@ -80,6 +104,7 @@ private:
     {
         CacheEntry entry;
         qint64 cost = 0;
+        QByteArray streams[2];   // [withUsage]: the events a stream hit sends
     };
 
     void trim()

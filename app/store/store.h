@@ -92,6 +92,17 @@ public:
     qint64 hotCacheBytes() const { return m_hot.bytes(); }
     int hotCacheCount() const { return m_hot.count(); }
 
+    // The events a stream hit of key sent before, kept with the in-memory copy of the entry
+    // (null when there is none); keepReplayStream() keeps them there, counted in its budget.
+    QByteArray replayStream(const QByteArray &key, bool withUsage) const
+    {
+        return m_hot.stream(key, withUsage);
+    }
+    void keepReplayStream(const QByteArray &key, bool withUsage, const QByteArray &events)
+    {
+        m_hot.keepStream(key, withUsage, events);
+    }
+
     static constexpr std::size_t kMaxBacklog = 50000;
 
     // Hit counts and request-log rows wait this long in memory, so that the writer commits a

@@ -232,6 +232,16 @@ void TestStreamingEndToEnd::clientAskingUsageGetsIt()
     E2E_VERIFY_RESULT(plain.header("X-Cachette") == "hit" && plain.sawDone(), plain);
     QVERIFY(plain.usageChunks().isEmpty());
     COMPARE_EVENTS(plain.dataEvents(), miss.dataEventsWithoutUsage());
+
+    // Each form is kept in memory after its first hit: later hits get it, each their own.
+    const HttpResult again = client.postStream(kChat, bytes);
+    E2E_VERIFY_RESULT(again.header("X-Cachette") == "hit" && again.sawDone(), again);
+    QCOMPARE(again.usageChunks().size(), 1);
+    COMPARE_EVENTS(again.dataEvents(), miss.dataEvents());
+    const HttpResult plainAgain = client.postStream(kChat, streamed(chatBody(QStringLiteral("count my tokens"))));
+    E2E_VERIFY_RESULT(plainAgain.header("X-Cachette") == "hit" && plainAgain.sawDone(), plainAgain);
+    QVERIFY(plainAgain.usageChunks().isEmpty());
+    COMPARE_EVENTS(plainAgain.dataEvents(), miss.dataEventsWithoutUsage());
     QCOMPARE(upstream.requestCount(), 1);
 }
 

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void hotCacheLimitIsBytes();
     void hitsOfOneKeyAreCoalesced();
     void hitsAreNotMergedAcrossAPut();
+    void replayStreamsGoWithTheHotCopy();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -448,6 +449,49 @@ void TestStoreLifetime::hitsAreNotMergedAcrossAPut()
     RawDb raw(dbPath());
     QCOMPARE(raw.scalar(QStringLiteral("SELECT hit_count FROM entries WHERE key = ?"),
                         { QString::fromLatin1(e.key) }).toLongLong(), 2);
+}
+
+// The events a stream hit sent are kept with the in-memory copy, counted in its budget, and go
+// whenever the copy goes: a replaced or removed entry is never replayed from them.
+void TestStoreLifetime::replayStreamsGoWithTheHotCopy()
+{
+    Store store;
+    QVERIFY(store.open(m_dir->path()));
+    const CacheEntry e = sameSizeEntry("e", 1000);
+    const QByteArray events = "data: {\"choices\":[]}\n\ndata: [DONE]\n\n";
+    store.put(e);
+    store.flush();
+    store.keepReplayStream(e.key, false, events);   // no copy yet: nothing to keep it with
+    QVERIFY(store.replayStream(e.key, false).isNull());
+
+    QVERIFY(store.lookup(e.key, 2000).has_value());
+    const qint64 before = store.hotCacheBytes();
+    store.keepReplayStream(e.key, false, events);
+    QCOMPARE(store.replayStream(e.key, false), events);
+    QVERIFY(store.replayStream(e.key, true).isNull());   // the form with usage is another one
+    QCOMPARE(store.hotCacheBytes(), before + events.size());
+    store.recordHit(e.key, 2500);                         // hits keep it
+    QCOMPARE(store.replayStream(e.key, false), events);
+
+    store.put(sameSizeEntry("e", 3000, "another answer"));   // replaced: the old events go
+    QVERIFY(store.replayStream(e.key, false).isNull());
+    store.flush();
+    QVERIFY(store.lookup(e.key, 4000)->responseBody.contains("another answer"));
+    store.keepReplayStream(e.key, true, events);
+    QCOMPARE(store.replayStream(e.key, true), events);
+    store.removeEntries({ e.key });
+    QVERIFY(store.replayStream(e.key, true).isNull());
+    QCOMPARE(store.hotCacheBytes(), 0);
+
+    // Past the budget the copy goes, with its events.
+    const CacheEntry f = sameSizeEntry("f", 1000);
+    store.put(f);
+    store.flush();
+    QVERIFY(store.lookup(f.key, 2000).has_value());
+    store.setHotCacheLimit(store.hotCacheBytes() + 100);
+    store.keepReplayStream(f.key, false, QByteArray(200, 'x'));
+    QCOMPARE(store.hotCacheCount(), 0);
+    QVERIFY(store.replayStream(f.key, false).isNull());
 }
 
 QTEST_GUILESS_MAIN(TestStoreLifetime)
